@@ -1,0 +1,101 @@
+"""The ASGI application: GraphQL, health checks, and the lifespan that opens the database."""
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.datastructures import Headers
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+
+from app.auth import actor_for_key
+from app.bootstrap import ensure_demo_org
+from app.database import Database
+from app.settings import Settings
+from schema import build_schema
+from schema.context import Context
+
+log = logging.getLogger(__name__)
+
+
+class GraphQLApp(GraphQL[Context, None]):
+    async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
+        return Context(actor=request.scope["sitebook.actor"])
+
+
+def bearer_key(headers: Headers) -> str | None:
+    scheme, _, key = headers.get("authorization", "").partition(" ")
+    return key.strip() if scheme.lower() == "bearer" and key.strip() else None
+
+
+class RequireApiKey:
+    """Operations need a valid key (else HTTP 401); a GET only serves the
+    GraphiQL page, when it is enabled, since queries via GET are off.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] != "GET":
+            key = bearer_key(Headers(scope=scope))
+            actor = None if key is None else await actor_for_key(key)
+            if actor is None:
+                response = JSONResponse(
+                    {"errors": [{"message": "A valid API key is required "
+                                 "(Authorization: Bearer sbk_...)."}]},
+                    status_code=401,
+                    headers={"WWW-Authenticate": "Bearer"},
+                )
+                await response(scope, receive, send)
+                return
+            scope["sitebook.actor"] = actor
+        await self.app(scope, receive, send)
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    settings = settings or Settings()
+    database = Database(settings)
+    graphql = GraphQLApp(
+        build_schema(),
+        graphql_ide="graphiql" if settings.graphiql else None,
+        allow_queries_via_get=False,
+    )
+
+    async def healthz(_: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    async def readyz(_: Request) -> Response:
+        ready = await database.ready()
+        return JSONResponse(
+            {"status": "ready" if ready else "database unavailable"},
+            status_code=200 if ready else 503,
+        )
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        await database.open()
+        if database.is_embedded:
+            await ensure_demo_org(settings)
+        try:
+            yield
+        finally:
+            await database.close()
+
+    app = Starlette(
+        routes=[
+            Route("/graphql", RequireApiKey(graphql)),
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+        ],
+        lifespan=lifespan,
+    )
+    app.state.database = database
+    app.state.settings = settings
+    return app

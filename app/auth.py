@@ -1,0 +1,67 @@
+"""Organizations and API keys: creating them, and finding who a key belongs to.
+
+A key is `sbk_` and 256 random bits; only its SHA-256 is stored (a slow hash
+adds nothing for keys this long, and every request checks one).
+"""
+
+import hashlib
+import secrets
+from typing import Any
+
+from beanie import PydanticObjectId
+from pymongo.errors import DuplicateKeyError
+
+from documents.api_key import ApiKey, Role
+from documents.organization import Organization, OrgSettings
+from resolvers.actor import Actor
+
+KEY_PREFIX = "sbk_"
+
+
+class AlreadyExists(Exception):
+    pass
+
+
+def hash_key(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+async def create_org(slug: str, name: str | None = None) -> Organization:
+    org = Organization(slug=slug, name=name or slug)
+    try:
+        await org.insert()
+    except DuplicateKeyError:
+        raise AlreadyExists(f"an organization {slug!r} already exists") from None
+    return org
+
+
+async def create_api_key(org: Organization, role: Role, name: str | None = None) -> str:
+    """A new key for `org`; the key itself is returned once and never stored."""
+    assert org.id is not None
+    key = KEY_PREFIX + secrets.token_urlsafe(32)
+    await ApiKey(
+        org_id=org.id, prefix=key[:12], key_hash=hash_key(key), role=role, name=name
+    ).insert()
+    return key
+
+
+async def actor_for_key(key: str) -> Actor | None:
+    """Who a bearer key speaks for; None for unknown or revoked keys (one command)."""
+    if not key.startswith(KEY_PREFIX):
+        return None
+    pipeline: list[dict[str, Any]] = [
+        {"$match": {"key_hash": hash_key(key), "revoked_at": None}},
+        {"$limit": 1},
+        {"$lookup": {"from": "organizations", "localField": "org_id",
+                     "foreignField": "_id", "as": "org"}},
+    ]
+    rows = await (await ApiKey.get_pymongo_collection().aggregate(pipeline)).to_list()
+    if not rows or not rows[0]["org"]:
+        return None
+    org = rows[0]["org"][0]
+    return Actor(
+        org_id=PydanticObjectId(org["_id"]),
+        org_slug=org["slug"],
+        role=Role(rows[0]["role"]),
+        settings=OrgSettings.model_validate(org.get("settings") or {}),
+    )

@@ -1,0 +1,25 @@
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Everything configurable, from the environment; no secrets in code."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    # Unset: start (or reuse) the embedded SecantusDB under data_dir.
+    mongodb_uri: str | None = Field(default=None, validation_alias="MONGODB_URI")
+    database_name: str = Field(default="sitebook", validation_alias="SITEBOOK_DATABASE")
+    data_dir: Path = Field(default=Path(".data"), validation_alias="SITEBOOK_DATA_DIR")
+    env: Literal["development", "test", "production"] = Field(
+        default="production", validation_alias="SITEBOOK_ENV"
+    )
+    # Seconds to wait for the embedded server to answer `hello`.
+    embedded_start_timeout: float = 60.0
+
+    @property
+    def graphiql(self) -> bool:
+        return self.env == "development"

@@ -1,0 +1,19 @@
+"""Beanie documents: what is stored and its indexes, nothing about HTTP."""
+
+from beanie import Document
+
+from documents.api_key import ApiKey
+from documents.customer import Customer
+from documents.lookups import CustomerType, LeadSource, PaymentTerm, PriceLevel, User
+from documents.organization import Organization
+
+ALL_DOCUMENTS: list[type[Document]] = [
+    Organization,
+    ApiKey,
+    User,
+    CustomerType,
+    LeadSource,
+    PaymentTerm,
+    PriceLevel,
+    Customer,
+]

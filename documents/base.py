@@ -1,0 +1,70 @@
+"""Tenant scoping lives here, in one place.
+
+Every tenant document carries `org_id`, every index starts with it, and every
+read or write goes through `TenantDocument.scoped`, which puts the org into
+the filter. Resolvers never build a tenant filter by hand.
+"""
+
+from datetime import UTC, datetime
+from typing import Any, ClassVar, Self
+
+from beanie import Document, PydanticObjectId
+from beanie.odm.utils.encoder import Encoder
+from bson import ObjectId
+from pymongo.asynchronous.collection import AsyncCollection
+
+Filter = dict[str, Any]
+
+
+def utcnow() -> datetime:
+    # Mongo stores milliseconds; truncate so a value read back equals the one written.
+    now = datetime.now(UTC)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
+class TenantDocument(Document):
+    org_id: PydanticObjectId
+
+    # Collections whose documents belong to an organization; a later
+    # command listener checks that every command on them names the org.
+    tenant_collections: ClassVar[set[str]] = set()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        settings = cls.__dict__.get("Settings")
+        if settings is not None and getattr(settings, "name", None):
+            TenantDocument.tenant_collections.add(settings.name)
+
+    @classmethod
+    def scoped(cls, org_id: ObjectId, extra: Filter | None = None) -> Filter:
+        """`extra` restricted to one organization."""
+        return {"org_id": org_id, **(extra or {})}
+
+    @classmethod
+    def collection(cls) -> AsyncCollection[dict[str, Any]]:
+        return cls.get_pymongo_collection()
+
+    @classmethod
+    async def get_in(cls, org_id: ObjectId, doc_id: ObjectId) -> Self | None:
+        """The document with this id in this org; another org's looks missing."""
+        raw = await cls.collection().find_one(cls.scoped(org_id, {"_id": doc_id}))
+        return None if raw is None else cls.model_validate(raw)
+
+    @classmethod
+    async def find_in(
+        cls, org_id: ObjectId, extra: Filter | None = None, **kwargs: Any
+    ) -> list[Self]:
+        cursor = cls.collection().find(cls.scoped(org_id, extra), **kwargs)
+        return [cls.model_validate(raw) async for raw in cursor]
+
+    @classmethod
+    async def count_in(cls, org_id: ObjectId, extra: Filter | None = None) -> int:
+        return await cls.collection().count_documents(cls.scoped(org_id, extra))
+
+    def to_mongo(self) -> dict[str, Any]:
+        """The BSON-ready form of this document (Decimal -> Decimal128, date -> datetime)."""
+        encoded: dict[str, Any] = _ENCODER.encode(self)
+        return encoded
+
+
+_ENCODER = Encoder(to_db=True, exclude={"revision_id"})

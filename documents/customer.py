@@ -1,0 +1,148 @@
+"""A customer with its sites, contacts and equipment embedded.
+
+Embedding keeps a field app's read of a customer to one document fetch and
+makes each edit one atomic replace (guarded by `version`).
+"""
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from beanie import PydanticObjectId
+from pydantic import BaseModel, Field
+from pymongo import ASCENDING, IndexModel
+
+from documents.base import TenantDocument, utcnow
+from documents.text import search_tokens
+
+
+class Address(BaseModel):
+    line1: str | None = None
+    line2: str | None = None
+    suburb: str | None = None
+    state: str | None = None
+    postcode: str | None = None
+    country: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+
+    def search_texts(self) -> list[str | None]:
+        return [self.line1, self.suburb, self.postcode]
+
+
+class Site(BaseModel):
+    id: PydanticObjectId = Field(default_factory=PydanticObjectId, alias="_id")
+    name: str
+    address: Address = Field(default_factory=Address)
+    contact_name: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    notes: str | None = None
+    updated_at: datetime = Field(default_factory=utcnow)
+    # The site's words and its customer's name: what a site search matches.
+    search_tokens: list[str] = Field(default_factory=list)
+
+    def search_texts(self) -> list[str | None]:
+        return [self.name, *self.address.search_texts()]
+
+
+class Contact(BaseModel):
+    id: PydanticObjectId = Field(default_factory=PydanticObjectId, alias="_id")
+    first_name: str | None = None
+    last_name: str | None = None
+    role: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    mobile: str | None = None
+    is_primary: bool = False
+
+
+class Equipment(BaseModel):
+    id: PydanticObjectId = Field(default_factory=PydanticObjectId, alias="_id")
+    name: str
+    make: str | None = None
+    model: str | None = None
+    serial_number: str | None = None
+    install_date: date | None = None
+    warranty_expiry: date | None = None
+    site_id: PydanticObjectId | None = None
+
+
+class InvoicingOption(StrEnum):
+    SEND_TO_BILLING_CUSTOMER = "send_to_billing_customer"
+    COPY_TO_SITE_CUSTOMER = "copy_to_site_customer"
+    SHOW_SITE_ADDRESS = "show_site_address"
+    SHOW_CARE_OF_NAME = "show_care_of_name"
+
+
+class BillingArrangement(BaseModel):
+    """A site customer (a tenant) invoiced through another customer (a property manager)."""
+
+    billing_customer_id: PydanticObjectId
+    care_of_name: str | None = None
+    account_number: str | None = None
+    invoicing_options: list[InvoicingOption] = Field(default_factory=list)
+
+
+class Customer(TenantDocument):
+    name: str
+    # Case-folded, whitespace-collapsed name: the customer's unique identifier.
+    name_key: str
+    first_name: str | None = None
+    last_name: str | None = None
+    company_name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    mobile: str | None = None
+    customer_type_id: PydanticObjectId | None = None
+    lead_source_id: PydanticObjectId | None = None
+    payment_term_id: PydanticObjectId | None = None
+    price_level_id: PydanticObjectId | None = None
+    assigned_user_id: PydanticObjectId | None = None
+    site_address: Address = Field(default_factory=Address)
+    billing_address: Address = Field(default_factory=Address)
+    billing_same_as_site: bool = False
+    billing: BillingArrangement | None = None
+    custom_fields: dict[str, str] = Field(default_factory=dict)
+    archived: bool = False
+    sites: list[Site] = Field(default_factory=list)
+    contacts: list[Contact] = Field(default_factory=list)
+    equipment: list[Equipment] = Field(default_factory=list)
+    search_tokens: list[str] = Field(default_factory=list)
+    version: int = 0
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+    class Settings:
+        name = "customers"
+        indexes = [
+            IndexModel([("org_id", ASCENDING), ("name_key", ASCENDING)], unique=True),
+            IndexModel([("org_id", ASCENDING), ("search_tokens", ASCENDING)]),
+            IndexModel([("org_id", ASCENDING), ("updated_at", ASCENDING)]),
+            IndexModel([("org_id", ASCENDING), ("billing.billing_customer_id", ASCENDING)]),
+            IndexModel([("org_id", ASCENDING), ("customer_type_id", ASCENDING)]),
+            IndexModel([("org_id", ASCENDING), ("lead_source_id", ASCENDING)]),
+            IndexModel([("org_id", ASCENDING), ("assigned_user_id", ASCENDING)]),
+            IndexModel([("org_id", ASCENDING), ("sites._id", ASCENDING)]),
+            IndexModel([("org_id", ASCENDING), ("contacts._id", ASCENDING)]),
+            IndexModel([("org_id", ASCENDING), ("equipment._id", ASCENDING)]),
+        ]
+
+    def refresh_search_tokens(self, phone_variants: list[str]) -> None:
+        """Recompute the tokens search runs on; `phone_variants` are extra
+        spellings of the phones (national format) so "0412" finds "+61412...".
+        """
+        texts: list[str | None] = [
+            self.name,
+            self.first_name,
+            self.last_name,
+            self.company_name,
+            self.email,
+            self.phone,
+            self.mobile,
+            *phone_variants,
+            *self.site_address.search_texts(),
+        ]
+        for site in self.sites:
+            texts.extend(site.search_texts())
+            site.search_tokens = search_tokens([self.name, *site.search_texts()])
+        self.search_tokens = search_tokens(texts)

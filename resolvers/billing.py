@@ -1,0 +1,83 @@
+"""Billing customers: a site customer (tenant) invoiced through another customer."""
+
+from typing import Any
+
+from bson import ObjectId
+
+from documents.customer import BillingArrangement, Customer
+from resolvers.actor import Actor, Permission
+from resolvers.customer_store import edit_customer
+from resolvers.errors import ErrorCode, Problem, UserFacingError, not_found
+from resolvers.values import clean_text
+
+_FIELD = ["input", "billingCustomerId"]
+# A chain longer than this is surely a data error, not a real arrangement.
+_MAX_CHAIN = 50
+
+
+async def check_billing_customer(
+    actor: Actor, customer_id: ObjectId | None, billing_id: ObjectId
+) -> None:
+    """The billing customer exists in the org, is not the customer, and forms no cycle."""
+    if billing_id == customer_id:
+        raise UserFacingError(
+            Problem(ErrorCode.BILLING_CUSTOMER_SELF, "A customer cannot bill itself.", _FIELD)
+        )
+    current = billing_id
+    seen = {billing_id}
+    for depth in range(_MAX_CHAIN):
+        raw = await Customer.collection().find_one(
+            Customer.scoped(actor.org_id, {"_id": current}), {"billing.billing_customer_id": 1}
+        )
+        if raw is None:
+            if depth == 0:
+                raise not_found("Billing customer", _FIELD)
+            return  # a dangling link further up cannot lead back here
+        following = (raw.get("billing") or {}).get("billing_customer_id")
+        if following is None or following in seen:
+            return
+        if following == customer_id:
+            raise UserFacingError(
+                Problem(
+                    ErrorCode.BILLING_CUSTOMER_CYCLE,
+                    "That billing customer is itself billed (directly or through others) "
+                    "to this customer.",
+                    _FIELD,
+                )
+            )
+        seen.add(following)
+        current = following
+
+
+async def billing_arrangement(
+    actor: Actor, customer_id: ObjectId | None, billing: dict[str, Any]
+) -> BillingArrangement:
+    await check_billing_customer(actor, customer_id, billing["billing_customer_id"])
+    return BillingArrangement(
+        billing_customer_id=billing["billing_customer_id"],
+        care_of_name=clean_text(billing.get("care_of_name")),
+        account_number=clean_text(billing.get("account_number")),
+        invoicing_options=list(dict.fromkeys(billing.get("invoicing_options") or [])),
+    )
+
+
+async def billing_customer_assign(
+    actor: Actor, customer_id: ObjectId, billing: dict[str, Any]
+) -> Customer:
+    actor.require(Permission.WRITE_CUSTOMERS)
+
+    async def assign(customer: Customer) -> Customer:
+        customer.billing = await billing_arrangement(actor, customer.id, billing)
+        return customer
+
+    return await edit_customer(actor, {"_id": customer_id}, assign, field=["customerId"])
+
+
+async def billing_customer_clear(actor: Actor, customer_id: ObjectId) -> Customer:
+    actor.require(Permission.WRITE_CUSTOMERS)
+
+    async def clear(customer: Customer) -> Customer:
+        customer.billing = None
+        return customer
+
+    return await edit_customer(actor, {"_id": customer_id}, clear, field=["customerId"])

@@ -1,0 +1,97 @@
+"""Applying a customer input (create or update) to a customer document.
+
+Inputs arrive as dicts holding only the fields the caller set, in the
+document's own field names; a None value clears the field.
+"""
+
+from typing import Any
+
+from documents.customer import Address, Customer
+from documents.lookups import CustomerType, LeadSource, Lookup, PaymentTerm, PriceLevel, User
+from documents.text import name_key
+from resolvers.actor import Actor
+from resolvers.billing import billing_arrangement
+from resolvers.errors import ErrorCode, Problem, UserFacingError
+from resolvers.values import apply_contact_details, clean_text
+
+_TEXT_FIELDS = ("first_name", "last_name", "company_name")
+# field -> (lookup document, error code, input field name, words for messages)
+_LOOKUPS: dict[str, tuple[type[Lookup], ErrorCode, str, str]] = {
+    "customer_type_id": (
+        CustomerType, ErrorCode.UNKNOWN_CUSTOMER_TYPE, "customerTypeId", "customer type"),
+    "lead_source_id": (LeadSource, ErrorCode.UNKNOWN_LEAD_SOURCE, "leadSourceId", "lead source"),
+    "payment_term_id": (
+        PaymentTerm, ErrorCode.UNKNOWN_PAYMENT_TERM, "paymentTermId", "payment term"),
+    "price_level_id": (PriceLevel, ErrorCode.UNKNOWN_PRICE_LEVEL, "priceLevelId", "price level"),
+    "assigned_user_id": (User, ErrorCode.UNKNOWN_USER, "assignedUserId", "user"),
+}
+
+
+def default_name(customer: Customer) -> str | None:
+    """The name a customer gets when none is given: company, else first and last name."""
+    if customer.company_name:
+        return customer.company_name
+    person = " ".join(p for p in (customer.first_name, customer.last_name) if p)
+    return person or None
+
+
+async def apply_customer_input(actor: Actor, customer: Customer, changes: dict[str, Any]) -> None:
+    problems: list[Problem] = []
+    for key in _TEXT_FIELDS:
+        if key in changes:
+            setattr(customer, key, clean_text(changes[key]))
+    apply_contact_details(customer, changes, actor.settings.default_region, problems)
+    for key, (document, code, label, words) in _LOOKUPS.items():
+        if key in changes:
+            value = changes[key]
+            if value is not None and await document.count_in(actor.org_id, {"_id": value}) == 0:
+                problems.append(Problem(code, f"No such {words}.", ["input", label]))
+            else:
+                setattr(customer, key, value)
+    if "site_address" in changes:
+        customer.site_address = Address.model_validate(changes["site_address"] or {})
+    if "billing_address" in changes:
+        customer.billing_address = Address.model_validate(changes["billing_address"] or {})
+    if "billing_same_as_site" in changes:
+        customer.billing_same_as_site = bool(changes["billing_same_as_site"])
+    if "custom_fields" in changes:
+        customer.custom_fields = custom_fields(changes["custom_fields"] or [], problems)
+    if changes.get("billing") is not None:
+        try:
+            customer.billing = await billing_arrangement(actor, customer.id, changes["billing"])
+        except UserFacingError as exc:
+            problems.extend(exc.problems)
+    if "archived" in changes:
+        customer.archived = bool(changes["archived"])
+    name = clean_text(changes["name"]) if "name" in changes else customer.name
+    name = name or default_name(customer)
+    if not name:
+        problems.append(
+            Problem(
+                ErrorCode.REQUIRED,
+                "A customer needs a name (or a company name, or a first or last name).",
+                ["input", "name"],
+            )
+        )
+    else:
+        customer.name = name
+        customer.name_key = name_key(name)
+    if problems:
+        raise UserFacingError(*problems)
+
+
+def custom_fields(entries: list[dict[str, Any]], problems: list[Problem]) -> dict[str, str]:
+    fields: dict[str, str] = {}
+    for index, entry in enumerate(entries):
+        key = clean_text(entry.get("key"))
+        if not key:
+            problems.append(
+                Problem(ErrorCode.REQUIRED, "A custom field needs a key.",
+                        ["input", "customFields", str(index), "key"])
+            )
+            continue
+        value = clean_text(entry.get("value"))
+        if value is not None:
+            fields[key] = value
+    return fields
+

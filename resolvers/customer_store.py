@@ -1,0 +1,86 @@
+"""Loading and saving customers, the aggregate that holds sites, contacts and equipment.
+
+An edit loads the document, changes it in Python and replaces it only if its
+`version` is still the one loaded, so two concurrent edits never lose each
+other's changes; the loser is simply retried on the fresh document.
+"""
+
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from pymongo.errors import DuplicateKeyError
+
+from documents.base import utcnow
+from documents.customer import Customer
+from resolvers.actor import Actor
+from resolvers.errors import ErrorCode, Problem, UserFacingError, not_found
+from resolvers.values import national_variants
+
+T = TypeVar("T")
+_MAX_ATTEMPTS = 5
+
+
+def duplicate_name(name: str) -> UserFacingError:
+    return UserFacingError(
+        Problem(
+            ErrorCode.DUPLICATE, f"A customer named {name!r} already exists.", ["input", "name"]
+        )
+    )
+
+
+def _prepare(customer: Customer) -> None:
+    customer.updated_at = utcnow()
+    if customer.billing_same_as_site:
+        customer.billing_address = customer.site_address.model_copy()
+    customer.refresh_search_tokens(national_variants([customer.phone, customer.mobile]))
+
+
+async def insert_customer(customer: Customer) -> Customer:
+    _prepare(customer)
+    customer.created_at = customer.updated_at
+    try:
+        await Customer.collection().insert_one(customer.to_mongo())
+    except DuplicateKeyError:
+        raise duplicate_name(customer.name) from None
+    return customer
+
+
+async def load_customer(
+    actor: Actor, where: dict[str, Any], what: str, field: list[str]
+) -> Customer:
+    raw = await Customer.collection().find_one(Customer.scoped(actor.org_id, where))
+    if raw is None:
+        raise not_found(what, field)
+    customer: Customer = Customer.model_validate(raw)
+    return customer
+
+
+async def edit_customer(
+    actor: Actor,
+    where: dict[str, Any],
+    edit: Callable[[Customer], Awaitable[T]],
+    *,
+    what: str = "Customer",
+    field: list[str] | None = None,
+) -> T:
+    """Run `edit` on the customer matching `where` and save it atomically."""
+    field = field or ["id"]
+    for _ in range(_MAX_ATTEMPTS):
+        customer = await load_customer(actor, where, what, field)
+        loaded_version = customer.version
+        result = await edit(customer)
+        _prepare(customer)
+        customer.version = loaded_version + 1
+        try:
+            replaced = await Customer.collection().replace_one(
+                Customer.scoped(actor.org_id, {"_id": customer.id, "version": loaded_version}),
+                customer.to_mongo(),
+            )
+        except DuplicateKeyError:
+            raise duplicate_name(customer.name) from None
+        if replaced.matched_count == 1:
+            return result
+    raise UserFacingError(
+        Problem(ErrorCode.CONFLICT, f"{what} is being changed by someone else; try again.", field)
+    )
+

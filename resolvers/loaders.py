@@ -1,0 +1,74 @@
+"""Per-request DataLoaders: every field that loads another document batches
+its ids into one `$in` query, so a page costs the same few commands whatever
+its size.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Generic, TypeVar
+
+from bson import ObjectId
+from strawberry.dataloader import DataLoader
+
+from documents.base import TenantDocument
+from documents.customer import Customer
+from documents.lookups import CustomerType, LeadSource, PaymentTerm, PriceLevel, User
+from resolvers.actor import Actor
+
+D = TypeVar("D", bound=TenantDocument)
+
+
+class ByIdLoader(DataLoader[ObjectId, D | None], Generic[D]):
+    document: type[D]
+
+    def __init__(self, actor: Actor) -> None:
+        self.actor = actor
+        super().__init__(load_fn=self._load)
+
+    async def _load(self, ids: Sequence[ObjectId]) -> list[D | None]:
+        found = await self.document.find_in(self.actor.org_id, {"_id": {"$in": list(set(ids))}})
+        by_id: dict[ObjectId | None, D] = {doc.id: doc for doc in found}
+        return [by_id.get(doc_id) for doc_id in ids]
+
+
+class CustomerByIdLoader(ByIdLoader[Customer]):
+    document = Customer
+
+
+class CustomerTypeByIdLoader(ByIdLoader[CustomerType]):
+    document = CustomerType
+
+
+class LeadSourceByIdLoader(ByIdLoader[LeadSource]):
+    document = LeadSource
+
+
+class PaymentTermByIdLoader(ByIdLoader[PaymentTerm]):
+    document = PaymentTerm
+
+
+class PriceLevelByIdLoader(ByIdLoader[PriceLevel]):
+    document = PriceLevel
+
+
+class UserByIdLoader(ByIdLoader[User]):
+    document = User
+
+
+@dataclass
+class Loaders:
+    actor: Actor
+    customer_by_id: CustomerByIdLoader = field(init=False)
+    customer_type_by_id: CustomerTypeByIdLoader = field(init=False)
+    lead_source_by_id: LeadSourceByIdLoader = field(init=False)
+    payment_term_by_id: PaymentTermByIdLoader = field(init=False)
+    price_level_by_id: PriceLevelByIdLoader = field(init=False)
+    user_by_id: UserByIdLoader = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.customer_by_id = CustomerByIdLoader(self.actor)
+        self.customer_type_by_id = CustomerTypeByIdLoader(self.actor)
+        self.lead_source_by_id = LeadSourceByIdLoader(self.actor)
+        self.payment_term_by_id = PaymentTermByIdLoader(self.actor)
+        self.price_level_by_id = PriceLevelByIdLoader(self.actor)
+        self.user_by_id = UserByIdLoader(self.actor)

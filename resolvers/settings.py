@@ -1,0 +1,36 @@
+"""The organization's settings: the word for "Customer", the phone region."""
+
+from typing import Any
+
+import phonenumbers
+
+from documents.organization import Organization, OrgSettings
+from resolvers.actor import Actor, Permission
+from resolvers.errors import ErrorCode, Problem, UserFacingError
+from resolvers.values import clean_text
+
+
+async def settings_update(actor: Actor, changes: dict[str, Any]) -> OrgSettings:
+    actor.require(Permission.ADMINISTER)
+    settings = actor.settings.model_copy()
+    problems: list[Problem] = []
+    if "customer_label" in changes:
+        label = clean_text(changes["customer_label"])
+        if not label or len(label) > 40:
+            problems.append(Problem(ErrorCode.INVALID, "The label must be 1 to 40 characters.",
+                                    ["input", "customerLabel"]))
+        else:
+            settings.customer_label = label
+    if "default_region" in changes:
+        region = (clean_text(changes["default_region"]) or "").upper()
+        if region not in phonenumbers.SUPPORTED_REGIONS:
+            problems.append(Problem(ErrorCode.INVALID, f"{region!r} is not a known region code.",
+                                    ["input", "defaultRegion"]))
+        else:
+            settings.default_region = region
+    if problems:
+        raise UserFacingError(*problems)
+    await Organization.get_pymongo_collection().update_one(
+        {"_id": actor.org_id}, {"$set": {"settings": settings.model_dump()}}
+    )
+    return settings

@@ -1,0 +1,65 @@
+"""userErrors in mutation payloads, and masking of unexpected errors."""
+
+import logging
+import uuid
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import MaskErrors
+
+from resolvers.errors import ErrorCode, UserFacingError
+
+log = logging.getLogger("sitebook.errors")
+
+# The domain enum is the GraphQL enum too (strawberry.enum registers the class).
+strawberry.enum(ErrorCode)
+
+
+@strawberry.type
+class UserError:
+    code: ErrorCode
+    message: str
+    # Path of the input field at fault, e.g. ["input", "email"].
+    field: list[str]
+
+
+def user_errors(exc: UserFacingError) -> list[UserError]:
+    """A mutation's expected failures, as its payload's userErrors."""
+    return [UserError(code=p.code, message=p.message, field=p.field) for p in exc.problems]
+
+
+class MaskUnexpectedErrors(MaskErrors):
+    """Syntax, validation and expected errors reach the client; anything else is
+    replaced by an error id, and the log gets the traceback under that id.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(should_mask_error=self._should_mask)
+
+    @staticmethod
+    def _should_mask(error: GraphQLError) -> bool:
+        original = error.original_error
+        return original is not None and not isinstance(original, UserFacingError)
+
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        error_id = uuid.uuid4().hex[:12]
+        log.error("unexpected error %s at %s", error_id, error.path, exc_info=error.original_error)
+        return GraphQLError(
+            message=f"Unexpected error (id {error_id}).",
+            nodes=error.nodes,
+            source=error.source,
+            positions=error.positions,
+            path=error.path,
+            extensions={"code": "INTERNAL", "errorId": error_id},
+        )
+
+    def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
+        processed = super()._process_errors(errors)
+        return [_with_code(error) for error in processed]
+
+
+def _with_code(error: GraphQLError) -> GraphQLError:
+    original = error.original_error
+    if isinstance(original, UserFacingError):
+        error.extensions = {**(error.extensions or {}), "code": original.problems[0].code.value}
+    return error

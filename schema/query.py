@@ -1,0 +1,149 @@
+"""The Query type."""
+
+import strawberry
+
+from documents import lookups
+from resolvers import customer_queries, site_queries
+from resolvers import lookups as lookup_resolvers
+from resolvers.customer_queries import CustomerQuery
+from resolvers.site_queries import SiteQuery
+from schema.context import Info
+from schema.ids import from_global_id, optional_id, parse_global_id
+from schema.inputs import CustomerFilter, SiteFilter
+from schema.types import (
+    Connection,
+    Contact,
+    Customer,
+    CustomerType,
+    Equipment,
+    LeadSource,
+    Node,
+    PaymentTerm,
+    PriceLevel,
+    Settings,
+    Site,
+    User,
+    connection,
+)
+
+_EMBEDDED = {"Site": "sites._id", "Contact": "contacts._id", "Equipment": "equipment._id"}
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="Customers in name order; `first` defaults to 50, at most 100.")
+    async def customers(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        filter: CustomerFilter | None = None,  # noqa: A002 - the API's name
+    ) -> Connection[Customer]:
+        given = filter or CustomerFilter()
+        query = CustomerQuery(
+            search=given.search,
+            customer_type_id=optional_id(given.customer_type_id, "CustomerType"),
+            lead_source_id=optional_id(given.lead_source_id, "LeadSource"),
+            assigned_user_id=optional_id(given.assigned_user_id, "User"),
+            billing_customer_id=optional_id(given.billing_customer_id, "Customer"),
+            archived=given.archived,
+            updated_since=given.updated_since,
+        )
+        page = await customer_queries.list_customers(info.context.actor, first, after, query)
+        return connection(page, [Customer.from_doc(doc) for _, doc in page.items])
+
+    @strawberry.field
+    async def customer(self, info: Info, id: strawberry.ID) -> Customer | None:  # noqa: A002
+        found = await customer_queries.get_customer(
+            info.context.actor, from_global_id(id, "Customer")
+        )
+        return None if found is None else Customer.from_doc(found)
+
+    @strawberry.field(description="The customer with this name, ignoring case and extra spaces.")
+    async def customer_by_name(self, info: Info, name: str) -> Customer | None:
+        found = await customer_queries.customer_by_name(info.context.actor, name)
+        return None if found is None else Customer.from_doc(found)
+
+    @strawberry.field(description="Sites across all active customers, by customer name.")
+    async def sites(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        filter: SiteFilter | None = None,  # noqa: A002
+    ) -> Connection[Site]:
+        given = filter or SiteFilter()
+        query = SiteQuery(
+            search=given.search,
+            customer_id=optional_id(given.customer_id, "Customer"),
+            updated_since=given.updated_since,
+        )
+        page = await site_queries.list_sites(info.context.actor, first, after, query)
+        return connection(page, [Site.from_doc(site, owner) for _, (site, owner) in page.items])
+
+    @strawberry.field
+    async def node(self, info: Info, id: strawberry.ID) -> Node | None:  # noqa: A002
+        parsed = parse_global_id(id)
+        if parsed is None:
+            return None
+        type_name, object_id = parsed
+        actor = info.context.actor
+        if type_name == "Customer":
+            found = await customer_queries.get_customer(actor, object_id)
+            return None if found is None else Customer.from_doc(found)
+        if type_name in _EMBEDDED:
+            owner = await customer_queries.customer_owning(actor, _EMBEDDED[type_name], object_id)
+            if owner is None:
+                return None
+            if type_name == "Site":
+                return next(Site.from_doc(s, owner) for s in owner.sites if s.id == object_id)
+            if type_name == "Contact":
+                return next(Contact.from_doc(c) for c in owner.contacts if c.id == object_id)
+            return next(Equipment.from_doc(e, owner) for e in owner.equipment if e.id == object_id)
+        lookup = _LOOKUP_TYPES.get(type_name)
+        if lookup is None:
+            return None
+        document, graphql_type = lookup
+        doc = await lookup_resolvers.get_lookup(actor, document, object_id)
+        return None if doc is None else graphql_type.from_doc(doc)  # type: ignore[attr-defined]
+
+    @strawberry.field
+    async def customer_types(self, info: Info) -> list[CustomerType]:
+        docs = await lookup_resolvers.list_lookup(info.context.actor, lookups.CustomerType)
+        return [CustomerType.from_doc(doc) for doc in docs]
+
+    @strawberry.field
+    async def lead_sources(self, info: Info) -> list[LeadSource]:
+        docs = await lookup_resolvers.list_lookup(info.context.actor, lookups.LeadSource)
+        return [LeadSource.from_doc(doc) for doc in docs]
+
+    @strawberry.field
+    async def payment_terms(self, info: Info) -> list[PaymentTerm]:
+        docs = await lookup_resolvers.list_lookup(info.context.actor, lookups.PaymentTerm)
+        return [PaymentTerm.from_doc(doc) for doc in docs]
+
+    @strawberry.field
+    async def price_levels(self, info: Info) -> list[PriceLevel]:
+        docs = await lookup_resolvers.list_lookup(info.context.actor, lookups.PriceLevel)
+        return [PriceLevel.from_doc(doc) for doc in docs]
+
+    @strawberry.field(description="Account managers and technicians.")
+    async def users(self, info: Info) -> list[User]:
+        docs = await lookup_resolvers.list_lookup(info.context.actor, lookups.User)
+        return [User.from_doc(doc) for doc in docs]
+
+    @strawberry.field
+    def settings(self, info: Info) -> Settings:
+        current = info.context.actor.settings
+        return Settings(
+            customer_label=current.customer_label, default_region=current.default_region
+        )
+
+
+_LOOKUP_TYPES: dict[str, tuple[type[lookups.Lookup], type]] = {
+    "CustomerType": (lookups.CustomerType, CustomerType),
+    "LeadSource": (lookups.LeadSource, LeadSource),
+    "PaymentTerm": (lookups.PaymentTerm, PaymentTerm),
+    "PriceLevel": (lookups.PriceLevel, PriceLevel),
+    "User": (lookups.User, User),
+}

@@ -1,0 +1,361 @@
+"""The GraphQL object types, built from stored documents."""
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, Generic, Self, TypeVar
+
+import strawberry
+
+from documents import customer as docs
+from documents import lookups
+from documents.customer import InvoicingOption
+from resolvers.pagination import Page
+from schema.context import Info
+from schema.ids import to_global_id
+
+# The stored enum is the GraphQL enum too (strawberry.enum registers the class).
+strawberry.enum(InvoicingOption)
+
+
+@strawberry.interface(description="An object with an opaque global id.")
+class Node:
+    id: strawberry.ID
+
+
+@strawberry.type
+class Address:
+    line1: str | None
+    line2: str | None
+    suburb: str | None
+    state: str | None
+    postcode: str | None
+    country: str | None
+    latitude: float | None
+    longitude: float | None
+
+    @classmethod
+    def from_doc(cls, doc: docs.Address) -> Self:
+        return cls(**doc.model_dump())
+
+
+@strawberry.type
+class CustomField:
+    key: str
+    value: str
+
+
+@strawberry.type
+class CustomerType(Node):
+    name: str
+
+    @classmethod
+    def from_doc(cls, doc: lookups.CustomerType) -> Self:
+        return cls(id=to_global_id("CustomerType", doc.id), name=doc.name)
+
+
+@strawberry.type
+class LeadSource(Node):
+    name: str
+
+    @classmethod
+    def from_doc(cls, doc: lookups.LeadSource) -> Self:
+        return cls(id=to_global_id("LeadSource", doc.id), name=doc.name)
+
+
+@strawberry.type
+class PaymentTerm(Node):
+    name: str
+    due_days: int
+
+    @classmethod
+    def from_doc(cls, doc: lookups.PaymentTerm) -> Self:
+        return cls(id=to_global_id("PaymentTerm", doc.id), name=doc.name, due_days=doc.due_days)
+
+
+@strawberry.type
+class PriceLevel(Node):
+    name: str
+    adjustment_percent: Decimal
+
+    @classmethod
+    def from_doc(cls, doc: lookups.PriceLevel) -> Self:
+        return cls(
+            id=to_global_id("PriceLevel", doc.id),
+            name=doc.name,
+            adjustment_percent=doc.adjustment_percent,
+        )
+
+
+@strawberry.type(description="An account manager or technician.")
+class User(Node):
+    name: str
+    email: str | None
+
+    @classmethod
+    def from_doc(cls, doc: lookups.User) -> Self:
+        return cls(id=to_global_id("User", doc.id), name=doc.name, email=doc.email)
+
+
+@strawberry.type
+class Contact(Node):
+    first_name: str | None
+    last_name: str | None
+    role: str | None
+    email: str | None
+    phone: str | None
+    mobile: str | None
+    is_primary: bool
+
+    @classmethod
+    def from_doc(cls, doc: docs.Contact) -> Self:
+        return cls(
+            id=to_global_id("Contact", doc.id),
+            first_name=doc.first_name,
+            last_name=doc.last_name,
+            role=doc.role,
+            email=doc.email,
+            phone=doc.phone,
+            mobile=doc.mobile,
+            is_primary=doc.is_primary,
+        )
+
+
+@strawberry.type
+class Site(Node):
+    name: str
+    address: Address
+    contact_name: str | None
+    phone: str | None
+    email: str | None
+    notes: str | None
+    updated_at: datetime
+    _doc: strawberry.Private[docs.Site]
+    _owner: strawberry.Private[docs.Customer]
+
+    @classmethod
+    def from_doc(cls, doc: docs.Site, owner: docs.Customer) -> Self:
+        return cls(
+            id=to_global_id("Site", doc.id),
+            name=doc.name,
+            address=Address.from_doc(doc.address),
+            contact_name=doc.contact_name,
+            phone=doc.phone,
+            email=doc.email,
+            notes=doc.notes,
+            updated_at=doc.updated_at,
+            _doc=doc,
+            _owner=owner,
+        )
+
+    @strawberry.field
+    def equipment(self) -> list["Equipment"]:
+        return [
+            Equipment.from_doc(item, self._owner)
+            for item in self._owner.equipment
+            if item.site_id == self._doc.id
+        ]
+
+    @strawberry.field
+    def customer(self) -> "Customer":
+        return Customer.from_doc(self._owner)
+
+
+@strawberry.type
+class Equipment(Node):
+    name: str
+    make: str | None
+    model: str | None
+    serial_number: str | None
+    install_date: date | None
+    warranty_expiry: date | None
+    _doc: strawberry.Private[docs.Equipment]
+    _owner: strawberry.Private[docs.Customer]
+
+    @classmethod
+    def from_doc(cls, doc: docs.Equipment, owner: docs.Customer) -> Self:
+        return cls(
+            id=to_global_id("Equipment", doc.id),
+            name=doc.name,
+            make=doc.make,
+            model=doc.model,
+            serial_number=doc.serial_number,
+            install_date=doc.install_date,
+            warranty_expiry=doc.warranty_expiry,
+            _doc=doc,
+            _owner=owner,
+        )
+
+    @strawberry.field
+    def site(self) -> Site | None:
+        site = next((s for s in self._owner.sites if s.id == self._doc.site_id), None)
+        return None if site is None else Site.from_doc(site, self._owner)
+
+    @strawberry.field
+    def customer(self) -> "Customer":
+        return Customer.from_doc(self._owner)
+
+
+@strawberry.type(description="How a site customer is invoiced through its billing customer.")
+class Billing:
+    care_of_name: str | None
+    account_number: str | None
+    invoicing_options: list[InvoicingOption]
+    _doc: strawberry.Private[docs.BillingArrangement]
+
+    @strawberry.field
+    async def billing_customer(self, info: Info) -> "Customer | None":
+        found = await info.context.loaders.customer_by_id.load(self._doc.billing_customer_id)
+        return None if found is None else Customer.from_doc(found)
+
+
+@strawberry.type
+class Customer(Node):
+    name: str
+    first_name: str | None
+    last_name: str | None
+    company_name: str | None
+    email: str | None
+    phone: str | None
+    mobile: str | None
+    site_address: Address
+    billing_address: Address
+    billing_same_as_site: bool
+    archived: bool
+    created_at: datetime
+    updated_at: datetime
+    _doc: strawberry.Private[docs.Customer]
+
+    @classmethod
+    def from_doc(cls, doc: docs.Customer) -> Self:
+        return cls(
+            id=to_global_id("Customer", doc.id),
+            name=doc.name,
+            first_name=doc.first_name,
+            last_name=doc.last_name,
+            company_name=doc.company_name,
+            email=doc.email,
+            phone=doc.phone,
+            mobile=doc.mobile,
+            site_address=Address.from_doc(doc.site_address),
+            billing_address=Address.from_doc(
+                doc.site_address if doc.billing_same_as_site else doc.billing_address
+            ),
+            billing_same_as_site=doc.billing_same_as_site,
+            archived=doc.archived,
+            created_at=doc.created_at,
+            updated_at=doc.updated_at,
+            _doc=doc,
+        )
+
+    @strawberry.field
+    async def customer_type(self, info: Info) -> CustomerType | None:
+        if self._doc.customer_type_id is None:
+            return None
+        found = await info.context.loaders.customer_type_by_id.load(self._doc.customer_type_id)
+        return None if found is None else CustomerType.from_doc(found)
+
+    @strawberry.field
+    async def lead_source(self, info: Info) -> LeadSource | None:
+        if self._doc.lead_source_id is None:
+            return None
+        found = await info.context.loaders.lead_source_by_id.load(self._doc.lead_source_id)
+        return None if found is None else LeadSource.from_doc(found)
+
+    @strawberry.field
+    async def payment_term(self, info: Info) -> PaymentTerm | None:
+        if self._doc.payment_term_id is None:
+            return None
+        found = await info.context.loaders.payment_term_by_id.load(self._doc.payment_term_id)
+        return None if found is None else PaymentTerm.from_doc(found)
+
+    @strawberry.field
+    async def price_level(self, info: Info) -> PriceLevel | None:
+        if self._doc.price_level_id is None:
+            return None
+        found = await info.context.loaders.price_level_by_id.load(self._doc.price_level_id)
+        return None if found is None else PriceLevel.from_doc(found)
+
+    @strawberry.field(description="The account manager.")
+    async def assigned_user(self, info: Info) -> User | None:
+        if self._doc.assigned_user_id is None:
+            return None
+        found = await info.context.loaders.user_by_id.load(self._doc.assigned_user_id)
+        return None if found is None else User.from_doc(found)
+
+    @strawberry.field
+    def billing(self) -> Billing | None:
+        arrangement = self._doc.billing
+        if arrangement is None:
+            return None
+        return Billing(
+            care_of_name=arrangement.care_of_name,
+            account_number=arrangement.account_number,
+            invoicing_options=list(arrangement.invoicing_options),
+            _doc=arrangement,
+        )
+
+    @strawberry.field
+    def sites(self) -> list[Site]:
+        return [Site.from_doc(site, self._doc) for site in self._doc.sites]
+
+    @strawberry.field
+    def contacts(self) -> list[Contact]:
+        return [Contact.from_doc(contact) for contact in self._doc.contacts]
+
+    @strawberry.field
+    def equipment(self) -> list[Equipment]:
+        return [Equipment.from_doc(item, self._doc) for item in self._doc.equipment]
+
+    @strawberry.field
+    def custom_fields(self) -> list[CustomField]:
+        return [CustomField(key=k, value=v) for k, v in self._doc.custom_fields.items()]
+
+
+@strawberry.type
+class Settings:
+    customer_label: str = strawberry.field(
+        description='The word this business uses for "Customer", e.g. "Client".'
+    )
+    default_region: str = strawberry.field(
+        description="Region code used to read phone numbers without a country code."
+    )
+
+
+N = TypeVar("N")
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    end_cursor: str | None
+
+
+@strawberry.type
+class Edge(Generic[N]):
+    cursor: str
+    node: N
+
+
+@strawberry.type
+class Connection(Generic[N]):
+    edges: list[Edge[N]]
+    page_info: PageInfo
+    _page: strawberry.Private[Page[Any]]
+
+    @strawberry.field
+    async def total_count(self) -> int:
+        return await self._page.count()
+
+
+def connection(page: Page[Any], nodes: list[N]) -> Connection[N]:
+    edges = [
+        Edge(cursor=cursor, node=node)
+        for (cursor, _), node in zip(page.items, nodes, strict=True)
+    ]
+    return Connection(
+        edges=edges,
+        page_info=PageInfo(
+            has_next_page=page.has_next_page, end_cursor=edges[-1].cursor if edges else None
+        ),
+        _page=page,
+    )
