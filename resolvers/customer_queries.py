@@ -25,16 +25,20 @@ class CustomerQuery:
 
 
 def search_stages(text: str | None, field: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """Conditions for "every word starts a token": the longest word as an
-    index range for the first $match, the others as later $match stages
-    (two conditions on one multikey field in one match would scan).
+    """Conditions for "every word starts a token".
+
+    The longest word, as a plain range, goes into the first $match, which the
+    multikey index serves; but a plain range on an array may be met by two
+    different tokens, one above the start and one below the end, so later
+    $match stages check every word exactly with $elemMatch, on what the index
+    found (an $elemMatch in the first stage would scan the collection).
     """
     query_words = sorted(set(words(text)), key=len, reverse=True)
     if not query_words:
-        return {}, []
-    first, *rest = query_words
-    later = [{"$match": {field: {"$elemMatch": prefix_range(w)}}} for w in rest]
-    return {field: prefix_range(first)}, later
+        # Blank search: no filter; only punctuation: nothing can match it.
+        return ({field: {"$in": []}} if text and text.strip() else {}), []
+    exact = [{"$match": {field: {"$elemMatch": prefix_range(w)}}} for w in query_words]
+    return {field: prefix_range(query_words[0])}, exact
 
 
 def _match(query: CustomerQuery) -> dict[str, Any]:

@@ -1,8 +1,11 @@
 """Strawberry types, inputs and payloads, and the assembled schema."""
 
 import strawberry
+from graphql import GraphQLError
+from strawberry.types import ExecutionContext
 from strawberry.tools import merge_types
 
+from resolvers.errors import UserFacingError
 from schema.admin_mutations import AdminMutations
 from schema.customer_mutations import CustomerMutations
 from schema.embedded_mutations import EmbeddedMutations
@@ -23,8 +26,18 @@ from schema.types import (
 Mutation = merge_types("Mutation", (CustomerMutations, EmbeddedMutations, AdminMutations))
 
 
-def build_schema() -> strawberry.Schema:
-    return strawberry.Schema(
+class Schema(strawberry.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        # Expected errors (forbidden, bad cursor) are answers, not incidents to log;
+        # unexpected ones are logged with their error id by MaskUnexpectedErrors.
+        unexpected = [e for e in errors if not isinstance(e.original_error, UserFacingError)]
+        super().process_errors(unexpected, execution_context)
+
+
+def build_schema() -> Schema:
+    return Schema(
         query=Query,
         mutation=Mutation,
         # Node implementations are reached only through the interface.

@@ -9,8 +9,8 @@ from typing import Any
 import strawberry
 from strawberry import UNSET
 
-from schema.ids import from_global_id
 from documents.customer import InvoicingOption
+from schema.ids import from_global_id
 
 # Which object type each id-valued input field refers to.
 _ID_TYPES = {
