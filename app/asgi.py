@@ -8,9 +8,9 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.datastructures import Headers
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 
@@ -34,16 +34,26 @@ def bearer_key(headers: Headers) -> str | None:
     return key.strip() if scheme.lower() == "bearer" and key.strip() else None
 
 
-class RequireApiKey:
-    """Operations need a valid key (else HTTP 401); a GET only serves the
-    GraphiQL page, when it is enabled, since queries via GET are off.
+class GraphQLEndpoint:
+    """Operations need a valid key (else HTTP 401). Queries via GET are off
+    (they invite CSRF), so a GET only serves the GraphiQL page, when enabled.
     """
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
+    def __init__(self, graphql: GraphQLApp, graphiql: bool) -> None:
+        self.graphql = graphql
+        self.graphiql = graphiql
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] != "GET":
+        if scope["type"] == "http" and scope["method"] in ("GET", "HEAD"):
+            response: Response = (
+                await self.graphql.render_graphql_ide(Request(scope))
+                if self.graphiql
+                else PlainTextResponse("Send GraphQL operations by POST.", status_code=405,
+                                       headers={"Allow": "POST"})
+            )
+            await response(scope, receive, send)
+            return
+        if scope["type"] == "http":
             key = bearer_key(Headers(scope=scope))
             actor = None if key is None else await actor_for_key(key)
             if actor is None:
@@ -56,7 +66,7 @@ class RequireApiKey:
                 await response(scope, receive, send)
                 return
             scope["sitebook.actor"] = actor
-        await self.app(scope, receive, send)
+        await self.graphql(scope, receive, send)
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
@@ -90,7 +100,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     app = Starlette(
         routes=[
-            Route("/graphql", RequireApiKey(graphql)),
+            Route("/graphql", GraphQLEndpoint(graphql, settings.graphiql)),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
         ],

@@ -12,6 +12,7 @@ from beanie import PydanticObjectId
 from pymongo.errors import DuplicateKeyError
 
 from documents.api_key import ApiKey, Role
+from documents.base import utcnow
 from documents.organization import Organization, OrgSettings
 from resolvers.actor import Actor
 
@@ -43,6 +44,14 @@ async def create_api_key(org: Organization, role: Role, name: str | None = None)
         org_id=org.id, prefix=key[:12], key_hash=hash_key(key), role=role, name=name
     ).insert()
     return key
+
+
+async def revoke_api_key(prefix: str) -> bool:
+    """Revoke the live key that starts with `prefix` (as `apikey list` shows it)."""
+    result = await ApiKey.get_pymongo_collection().update_one(
+        {"prefix": prefix, "revoked_at": None}, {"$set": {"revoked_at": utcnow()}}
+    )
+    return result.modified_count == 1
 
 
 async def actor_for_key(key: str) -> Actor | None:

@@ -10,10 +10,10 @@ import typer
 import uvicorn
 from rich.console import Console
 
-from app.auth import AlreadyExists, create_api_key, create_org
+from app.auth import AlreadyExists, create_api_key, create_org, revoke_api_key
 from app.database import Database
 from app.settings import Settings
-from documents.api_key import Role
+from documents.api_key import ApiKey, Role
 from documents.organization import Organization
 
 T = TypeVar("T")
@@ -100,6 +100,35 @@ def apikey_create(
         return await create_api_key(found, role, name)
 
     typer.echo(_with_database(create))
+
+
+@apikey_cli.command("list")
+def apikey_list(org: str = typer.Option(..., help="The organization's slug.")) -> None:
+    """List an organization's keys by prefix (the keys themselves are never stored)."""
+
+    async def listing() -> None:
+        found = await Organization.find_one({"slug": org})
+        if found is None:
+            err.print(f"[red]no organization {org!r}[/red]")
+            raise typer.Exit(1)
+        async for key in ApiKey.find({"org_id": found.id}).sort("created_at"):
+            state = f"revoked {key.revoked_at:%Y-%m-%d}" if key.revoked_at else "active"
+            typer.echo(f"{key.prefix}\t{key.role.value}\t{state}\t{key.name or ''}")
+
+    _with_database(listing)
+
+
+@apikey_cli.command("revoke")
+def apikey_revoke(prefix: str) -> None:
+    """Revoke the key with this prefix; requests with it get HTTP 401 from now on."""
+
+    async def revoke() -> None:
+        if not await revoke_api_key(prefix):
+            err.print(f"[red]no active key starts with {prefix!r}[/red]")
+            raise typer.Exit(1)
+        err.print(f"revoked {prefix}")
+
+    _with_database(revoke)
 
 
 def main() -> None:

@@ -1,6 +1,5 @@
 """Connecting to MongoDB (or the embedded SecantusDB) and initialising Beanie."""
 
-import asyncio
 import logging
 from typing import Any
 
@@ -37,9 +36,9 @@ class Database:
         uri = self.settings.mongodb_uri
         if uri is None:
             self.embedded = EmbeddedServer(self.settings.data_dir)
-            uri = await asyncio.to_thread(
-                self.embedded.start, self.settings.embedded_start_timeout
-            )
+            # Started from the main thread on purpose: the server's parent-death
+            # signal fires when the *thread* that started it exits.
+            uri = self.embedded.start(self.settings.embedded_start_timeout)
         self.client = AsyncMongoClient(uri, tz_aware=True, serverSelectionTimeoutMS=5000)
         await init_beanie(database=self.db, document_models=ALL_DOCUMENTS)
 
@@ -57,5 +56,5 @@ class Database:
             await self.client.close()
             self.client = None
         if self.embedded is not None:
-            await asyncio.to_thread(self.embedded.stop)
+            self.embedded.stop()
             self.embedded = None

@@ -2,8 +2,8 @@
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.types import ExecutionContext
 from strawberry.tools import merge_types
+from strawberry.types import ExecutionContext
 
 from resolvers.errors import UserFacingError
 from schema.admin_mutations import AdminMutations
