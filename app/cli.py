@@ -133,3 +133,7 @@ def apikey_revoke(prefix: str) -> None:
 
 def main() -> None:
     cli()
+
+
+if __name__ == "__main__":
+    main()

@@ -67,7 +67,9 @@ async def test_archive_hides_from_list_and_restore_returns_it(org: Org) -> None:
     assert archived["customer"]["archived"] is True
     active = await org.gql("{ customers { edges { node { name } } } }")
     assert [e["node"]["name"] for e in active["customers"]["edges"]] == ["Stays"]
-    only_archived = await org.gql("{ customers(filter: {archived: true}) { edges { node { name } } } }")
+    only_archived = await org.gql(
+        "{ customers(filter: {archived: true}) { edges { node { name } } } }"
+    )
     assert [e["node"]["name"] for e in only_archived["customers"]["edges"]] == ["Gone Soon"]
     await org.mutate(ARCHIVE, {"id": customer["id"], "archived": False})
     active = await org.gql("{ customers { totalCount } }")

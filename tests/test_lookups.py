@@ -62,7 +62,9 @@ async def test_settings_customer_label(org: Org) -> None:
     assert (await org.gql("{ settings { customerLabel } }", role=Role.FIELD)) == {
         "settings": {"customerLabel": "Client"}}
     # Phones without a country code are now read as New Zealand numbers.
-    customer = await org.mutate(CUSTOMER_CREATE, {"input": {"name": "Kiwi", "phone": "09 123 4567"}})
+    customer = await org.mutate(
+        CUSTOMER_CREATE, {"input": {"name": "Kiwi", "phone": "09 123 4567"}}
+    )
     assert customer["customer"]["phone"] == "+6491234567"
     errors = await org.user_errors(
         'mutation { settingsUpdate(input: {customerLabel: "", defaultRegion: "XX"}) '

@@ -62,7 +62,7 @@ def start_service(data_dir: Path, port: int) -> subprocess.Popen[str]:
 
 
 def cli(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(  # noqa: S603
+    return subprocess.run(
         [SITEBOOK, *args], env=environment(data_dir), capture_output=True, text=True,
         timeout=120, check=False,
     )

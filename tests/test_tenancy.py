@@ -56,7 +56,8 @@ MUTATIONS = {
     "Site": [
         ('mutation($id: ID!) { siteUpdate(id: $id, input: {name: "X"}) '
          "{ site { id } userErrors { code message field } } }"),
-        "mutation($id: ID!) { siteDelete(id: $id) { deletedId userErrors { code message field } } }",
+        ("mutation($id: ID!) { siteDelete(id: $id) "
+         "{ deletedId userErrors { code message field } } }"),
     ],
     "Contact": [
         ('mutation($id: ID!) { contactUpdate(id: $id, input: {role: "X"}) '
