@@ -5,6 +5,8 @@ An edit loads the document, changes it in Python and replaces it only if its
 other's changes; the loser is simply retried on the fresh document.
 """
 
+import asyncio
+import random
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -17,7 +19,7 @@ from resolvers.errors import ErrorCode, Problem, UserFacingError, not_found
 from resolvers.values import national_variants
 
 T = TypeVar("T")
-_MAX_ATTEMPTS = 5
+_MAX_ATTEMPTS = 25
 
 
 def duplicate_name(name: str) -> UserFacingError:
@@ -65,7 +67,10 @@ async def edit_customer(
 ) -> T:
     """Run `edit` on the customer matching `where` and save it atomically."""
     field = field or ["id"]
-    for _ in range(_MAX_ATTEMPTS):
+    for attempt in range(_MAX_ATTEMPTS):
+        if attempt:
+            # Jitter spreads out writers that keep colliding on one customer.
+            await asyncio.sleep(random.uniform(0, 0.002 * attempt))  # noqa: S311
         customer = await load_customer(actor, where, what, field)
         loaded_version = customer.version
         result = await edit(customer)

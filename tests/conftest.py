@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
+from pymongo import monitoring
 from starlette.applications import Starlette
 
 from app.asgi import create_app
@@ -18,6 +19,28 @@ from app.settings import Settings
 from documents.api_key import Role
 
 TEST_DATABASE = "sitebook_test"
+
+
+class CommandLog(monitoring.CommandListener):
+    """Every command the app's client sends to the test database, in order."""
+
+    def __init__(self) -> None:
+        self.commands: list[tuple[str, dict[str, Any]]] = []
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        if event.database_name == TEST_DATABASE:
+            self.commands.append((event.command_name, dict(event.command)))
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        pass
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        pass
+
+
+# Registered before any client exists, so it sees the app's client too.
+COMMAND_LOG = CommandLog()
+monitoring.register(COMMAND_LOG)
 
 
 @pytest.fixture(scope="session")
@@ -51,6 +74,12 @@ async def _clean_database(app: Starlette) -> None:
     for name in await db.list_collection_names():
         if not name.startswith("system."):
             await db[name].delete_many({})
+
+
+@pytest.fixture
+def command_log() -> CommandLog:
+    COMMAND_LOG.commands.clear()
+    return COMMAND_LOG
 
 
 @pytest.fixture

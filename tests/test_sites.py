@@ -1,3 +1,4 @@
+import asyncio
 from typing import Any
 
 from tests.conftest import Org
@@ -78,3 +79,10 @@ async def test_update_and_delete_site(org: Org) -> None:
     assert errors[0]["code"] == "NOT_FOUND"
     errors = await org.user_errors(SITE_UPDATE, {"id": site["id"], "input": {"name": "X"}})
     assert errors[0] == {"code": "NOT_FOUND", "message": "Site not found.", "field": ["id"]}
+
+
+async def test_concurrent_edits_of_one_customer_lose_nothing(org: Org) -> None:
+    abc = await customer(org)
+    await asyncio.gather(*(add_site(org, abc, name=f"Site {n}") for n in range(12)))
+    stored = (await org.gql(CUSTOMER, {"id": abc}))["customer"]
+    assert sorted(s["name"] for s in stored["sites"]) == sorted(f"Site {n}" for n in range(12))

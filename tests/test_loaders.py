@@ -1,0 +1,53 @@
+"""A page of customers costs the same few database commands whatever its size."""
+
+from documents.api_key import Role
+from tests.conftest import CommandLog, Org
+from tests.queries import CUSTOMER_CREATE, SITE_CREATE
+
+PAGE = """query($first: Int!) {
+  customers(first: $first) {
+    edges { node {
+      name customerType { name } leadSource { name } paymentTerm { name }
+      priceLevel { name } assignedUser { name }
+      billing { billingCustomer { name billing { billingCustomer { name } } } }
+      sites { name equipment { name } customer { name } }
+    } }
+  }
+}"""
+
+
+async def test_commands_per_page_do_not_grow_with_page_size(
+    org: Org, command_log: CommandLog
+) -> None:
+    ids = {}
+    for mutation, field in (
+        ('customerTypeCreate(name: "T") { customerType { id }', "customerTypeId"),
+        ('leadSourceCreate(name: "L") { leadSource { id }', "leadSourceId"),
+        ('paymentTermCreate(input: {name: "P"}) { paymentTerm { id }', "paymentTermId"),
+        ('priceLevelCreate(input: {name: "V"}) { priceLevel { id }', "priceLevelId"),
+        ('userCreate(input: {name: "U"}) { user { id }', "assignedUserId"),
+    ):
+        payload = await org.mutate(f"mutation {{ {mutation} userErrors {{ code }} }} }}",
+                                   role=Role.ADMIN)
+        (value,) = (v for k, v in payload.items() if k != "userErrors")
+        ids[field] = value["id"]
+    manager = await org.mutate(CUSTOMER_CREATE, {"input": {"name": "00 Manager"}})
+    manager_id = manager["customer"]["id"]
+    for n in range(30):
+        created = await org.mutate(CUSTOMER_CREATE, {"input": {
+            "name": f"Tenant {n:02d}", **ids, "billing": {"billingCustomerId": manager_id}}})
+        await org.mutate(SITE_CREATE, {"customerId": created["customer"]["id"],
+                                       "input": {"name": "Unit"}})
+
+    counts = {}
+    for size in (3, 10, 30):
+        command_log.commands.clear()
+        data = await org.gql(PAGE, {"first": size})
+        assert len(data["customers"]["edges"]) == size
+        tenant = data["customers"]["edges"][-1]["node"]
+        assert tenant["assignedUser"] == {"name": "U"}
+        assert tenant["billing"]["billingCustomer"]["name"] == "00 Manager"
+        counts[size] = [name for name, _ in command_log.commands]
+    assert counts[3] == counts[10] == counts[30]
+    # The key, the page, then one batched load per kind of referenced document.
+    assert sorted(counts[30]) == sorted(["aggregate", "aggregate", *["find"] * 6])
