@@ -59,8 +59,8 @@ async def actor_for_key(key: str) -> Actor | None:
     if not key.startswith(KEY_PREFIX):
         return None
     pipeline: list[dict[str, Any]] = [
-        {"$match": {"key_hash": hash_key(key), "revoked_at": None}},
-        {"$limit": 1},
+        {"$match": {"key_hash": hash_key(key)}},  # the unique index
+        {"$match": {"revoked_at": None}},
         {"$lookup": {"from": "organizations", "localField": "org_id",
                      "foreignField": "_id", "as": "org"}},
     ]

@@ -5,6 +5,7 @@ from beanie import Document
 from documents.api_key import ApiKey
 from documents.customer import Customer
 from documents.lookups import CustomerType, LeadSource, PaymentTerm, PriceLevel, User
+from documents.name_fences import NameFences
 from documents.organization import Organization
 
 ALL_DOCUMENTS: list[type[Document]] = [
@@ -16,4 +17,5 @@ ALL_DOCUMENTS: list[type[Document]] = [
     PaymentTerm,
     PriceLevel,
     Customer,
+    NameFences,
 ]

@@ -116,6 +116,10 @@ class Customer(TenantDocument):
         name = "customers"
         indexes = [
             IndexModel([("org_id", ASCENDING), ("name_key", ASCENDING)], unique=True),
+            # Serves {org_id, _id} reads and the {org_id, _id, version} guarded
+            # replace; a server that needs a filter to be an exact index prefix
+            # (SecantusDB) would otherwise read the whole org for each.
+            IndexModel([("org_id", ASCENDING), ("_id", ASCENDING), ("version", ASCENDING)]),
             IndexModel([("org_id", ASCENDING), ("search_tokens", ASCENDING)]),
             IndexModel([("org_id", ASCENDING), ("updated_at", ASCENDING)]),
             IndexModel([("org_id", ASCENDING), ("billing.billing_customer_id", ASCENDING)]),

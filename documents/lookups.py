@@ -14,7 +14,10 @@ from documents.base import TenantDocument, utcnow
 
 
 def _unique_name_index() -> list[IndexModel]:
-    return [IndexModel([("org_id", ASCENDING), ("name_key", ASCENDING)], unique=True)]
+    return [
+        IndexModel([("org_id", ASCENDING), ("name_key", ASCENDING)], unique=True),
+        IndexModel([("org_id", ASCENDING), ("_id", ASCENDING)]),
+    ]
 
 
 class Lookup(TenantDocument):

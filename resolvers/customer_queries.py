@@ -9,6 +9,7 @@ from bson import ObjectId
 from documents.customer import Customer
 from documents.text import name_key, prefix_range, words
 from resolvers.actor import Actor, Permission
+from resolvers.name_order import ReadPlan, count, customers_by_name
 from resolvers.pagination import Page, decode_cursor, encode_cursor, page_size
 
 
@@ -24,14 +25,13 @@ class CustomerQuery:
     updated_since: datetime | None = None
 
 
-def search_stages(text: str | None, field: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """Conditions for "every word starts a token".
+def search_conditions(text: str | None, field: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Conditions for "every word starts a token": (index condition, exact stages).
 
-    The longest word, as a plain range, goes into the first $match, which the
-    multikey index serves; but a plain range on an array may be met by two
-    different tokens, one above the start and one below the end, so later
-    $match stages check every word exactly with $elemMatch, on what the index
-    found (an $elemMatch in the first stage would scan the collection).
+    The longest word, as a plain range on the multikey index, bounds the read;
+    but a plain range on an array may be met by two different tokens (one
+    above the start, another below the end), so $elemMatch stages then check
+    every word exactly, on what the index found.
     """
     query_words = sorted(set(words(text)), key=len, reverse=True)
     if not query_words:
@@ -41,20 +41,24 @@ def search_stages(text: str | None, field: str) -> tuple[dict[str, Any], list[di
     return {field: prefix_range(query_words[0])}, exact
 
 
-def _match(query: CustomerQuery) -> dict[str, Any]:
-    match: dict[str, Any] = {"archived": bool(query.archived)}
+def _plan(query: CustomerQuery) -> ReadPlan:
+    # Conditions an index serves, most selective first: the first bounds the read.
+    conditions: list[dict[str, Any]] = []
     for key, path in (
+        ("billing_customer_id", "billing.billing_customer_id"),
         ("customer_type_id", "customer_type_id"),
         ("lead_source_id", "lead_source_id"),
         ("assigned_user_id", "assigned_user_id"),
-        ("billing_customer_id", "billing.billing_customer_id"),
     ):
         value = getattr(query, key)
         if value is not None:
-            match[path] = value
+            conditions.append({path: value})
+    search, exact = search_conditions(query.search, "search_tokens")
+    if search:
+        conditions.append(search)
     if query.updated_since is not None:
-        match["updated_at"] = {"$gte": query.updated_since}
-    return match
+        conditions.append({"updated_at": {"$gte": query.updated_since}})
+    return ReadPlan.of(conditions, [{"$match": {"archived": bool(query.archived)}}, *exact])
 
 
 async def list_customers(
@@ -63,25 +67,19 @@ async def list_customers(
     actor.require(Permission.READ_CUSTOMERS)
     limit = page_size(first)
     cursor = decode_cursor(after)
-    match = _match(query)
-    token_match, later = search_stages(query.search, "search_tokens")
-    match.update(token_match)
-    counted = [{"$match": Customer.scoped(actor.org_id, match)}, *later]
-    if cursor:
-        match["name_key"] = {"$gt": str(cursor[0])}
-    pipeline = [
-        {"$match": Customer.scoped(actor.org_id, match)},
-        *later,
-        {"$sort": {"name_key": 1}},
-        {"$limit": limit + 1},
-    ]
-    raws = await Customer.collection().aggregate(pipeline)
-    docs = [Customer.model_validate(raw) async for raw in raws]
+    plan = _plan(query)
+    raws: list[dict[str, Any]] = []
+    batches = customers_by_name(
+        actor.org_id, plan, after=str(cursor[0]) if cursor else None, want=limit + 1
+    )
+    async for batch in batches:
+        raws.extend(batch)
+        if len(raws) > limit:
+            break
+    docs = [Customer.model_validate(raw) for raw in raws[: limit + 1]]
 
     async def total() -> int:
-        result = await Customer.collection().aggregate([*counted, {"$count": "n"}])
-        rows = await result.to_list()
-        return int(rows[0]["n"]) if rows else 0
+        return await count(actor.org_id, plan, [])
 
     return Page(
         items=[(encode_cursor(doc.name_key), doc) for doc in docs[:limit]],

@@ -16,6 +16,7 @@ from documents.base import utcnow
 from documents.customer import Customer
 from resolvers.actor import Actor
 from resolvers.errors import ErrorCode, Problem, UserFacingError, not_found
+from resolvers.name_order import note_customers_added
 from resolvers.values import national_variants
 
 T = TypeVar("T")
@@ -44,6 +45,7 @@ async def insert_customer(customer: Customer) -> Customer:
         await Customer.collection().insert_one(customer.to_mongo())
     except DuplicateKeyError:
         raise duplicate_name(customer.name) from None
+    await note_customers_added(customer.org_id, 1)
     return customer
 
 

@@ -9,7 +9,8 @@ from bson import ObjectId
 from documents.customer import Customer, Site
 from documents.text import matches_all, prefix_range, words
 from resolvers.actor import Actor, Permission
-from resolvers.customer_queries import search_stages
+from resolvers.customer_queries import search_conditions
+from resolvers.name_order import ReadPlan, count, customers_by_name
 from resolvers.pagination import Page, decode_cursor, encode_cursor, page_size
 
 
@@ -20,13 +21,18 @@ class SiteQuery:
     updated_since: datetime | None = None
 
 
-def _customer_match(query: SiteQuery) -> dict[str, Any]:
-    match: dict[str, Any] = {"archived": False, "sites.0": {"$exists": True}}
+def _plan(query: SiteQuery) -> ReadPlan:
+    # Conditions an index serves, most selective first: the first bounds the read.
+    conditions: list[dict[str, Any]] = []
     if query.customer_id is not None:
-        match["_id"] = query.customer_id
+        conditions.append({"_id": query.customer_id})
+    search, exact = search_conditions(query.search, "search_tokens")
+    if search:
+        conditions.append(search)
     if query.updated_since is not None:
-        match["updated_at"] = {"$gte": query.updated_since}
-    return match
+        conditions.append({"updated_at": {"$gte": query.updated_since}})
+    filters = [{"$match": {"archived": False, "sites.0": {"$exists": True}}}, *exact]
+    return ReadPlan.of(conditions, filters)
 
 
 def _site_matches(site: Site, query: SiteQuery, query_words: list[str]) -> bool:
@@ -35,66 +41,47 @@ def _site_matches(site: Site, query: SiteQuery, query_words: list[str]) -> bool:
     return matches_all(query_words, site.search_tokens)
 
 
-async def list_sites(
-    actor: Actor, first: int | None, after: str | None, query: SiteQuery
-) -> Page[tuple[Site, Customer]]:
-    """Sites ordered by customer name, then site id.
-
-    Customers are read in name order, a batch at a time, and their sites
-    filtered here; every customer read has at least one site, so a page
-    usually costs one query.
-    """
-    actor.require(Permission.READ_CUSTOMERS)
-    limit = page_size(first)
-    cursor = decode_cursor(after)
-    query_words = words(query.search)
-    match = _customer_match(query)
-    token_match, later = search_stages(query.search, "search_tokens")
-    match.update(token_match)
-    after_key, after_site = (str(cursor[0]), str(cursor[1])) if cursor else (None, None)
-    found: list[tuple[str, tuple[Site, Customer]]] = []
-    exhausted = False
-    while len(found) <= limit and not exhausted:
-        batch_match = dict(match)
-        if after_key is not None:
-            batch_match["name_key"] = {"$gte": after_key}
-        pipeline = [
-            {"$match": Customer.scoped(actor.org_id, batch_match)},
-            *later,
-            {"$sort": {"name_key": 1}},
-            {"$limit": limit + 2},
-        ]
-        raws = await (await Customer.collection().aggregate(pipeline)).to_list()
-        exhausted = len(raws) < limit + 2
-        for raw in raws:
-            customer = Customer.model_validate(raw)
-            for site in sorted(customer.sites, key=lambda s: s.id):
-                if customer.name_key == after_key and after_site and str(site.id) <= after_site:
-                    continue
-                if _site_matches(site, query, query_words):
-                    found.append((encode_cursor(customer.name_key, str(site.id)), (site, customer)))
-            after_key, after_site = customer.name_key, "\uffff"  # this customer is done
-    count_pipeline = [
-        {"$match": Customer.scoped(actor.org_id, match)},
-        *later,
-        {"$unwind": "$sites"},
-        *_site_count_stages(query, query_words),
-        {"$count": "n"},
-    ]
-
-    async def total() -> int:
-        rows = await (await Customer.collection().aggregate(count_pipeline)).to_list()
-        return int(rows[0]["n"]) if rows else 0
-
-    return Page(items=found[:limit], has_next_page=len(found) > limit, count=total)
-
-
-def _site_count_stages(query: SiteQuery, query_words: list[str]) -> list[dict[str, Any]]:
-    # The same test as _site_matches, as $match stages on unwound sites.
-    stages: list[dict[str, Any]] = []
+def _site_stages(query: SiteQuery, query_words: list[str]) -> list[dict[str, Any]]:
+    # The same test as _site_matches, as stages on unwound sites (for counting).
+    stages: list[dict[str, Any]] = [{"$unwind": "$sites"}]
     if query.updated_since is not None:
         stages.append({"$match": {"sites.updated_at": {"$gte": query.updated_since}}})
     for word in query_words:
         stages.append({"$match": {"sites.search_tokens": {"$elemMatch": prefix_range(word)}}})
     return stages
 
+
+async def list_sites(
+    actor: Actor, first: int | None, after: str | None, query: SiteQuery
+) -> Page[tuple[Site, Customer]]:
+    """Sites ordered by customer name, then site id.
+
+    Customers are read in name order, a bounded batch at a time, and their
+    sites filtered here; every customer read has at least one site, so a page
+    usually costs one query.
+    """
+    actor.require(Permission.READ_CUSTOMERS)
+    limit = page_size(first)
+    cursor = decode_cursor(after)
+    query_words = words(query.search)
+    plan = _plan(query)
+    after_key, after_site = (str(cursor[0]), str(cursor[1])) if cursor else (None, "")
+    found: list[tuple[str, tuple[Site, Customer]]] = []
+    batches = customers_by_name(
+        actor.org_id, plan, after=after_key, inclusive=True, want=limit + 2
+    )
+    async for batch in batches:
+        for raw in batch:
+            customer = Customer.model_validate(raw)
+            for site in sorted(customer.sites, key=lambda s: s.id):
+                if customer.name_key == after_key and str(site.id) <= after_site:
+                    continue  # already on an earlier page
+                if _site_matches(site, query, query_words):
+                    found.append((encode_cursor(customer.name_key, str(site.id)), (site, customer)))
+        if len(found) > limit:
+            break
+
+    async def total() -> int:
+        return await count(actor.org_id, plan, _site_stages(query, query_words))
+
+    return Page(items=found[:limit], has_next_page=len(found) > limit, count=total)

@@ -49,5 +49,6 @@ async def test_commands_per_page_do_not_grow_with_page_size(
         assert tenant["billing"]["billingCustomer"]["name"] == "00 Manager"
         counts[size] = [name for name, _ in command_log.commands]
     assert counts[3] == counts[10] == counts[30]
-    # The key, the page, then one batched load per kind of referenced document.
-    assert sorted(counts[30]) == sorted(["aggregate", "aggregate", *["find"] * 6])
+    # The key, the name fences, the page, then one batched load per kind of
+    # referenced document (five lookups and the billing customers).
+    assert sorted(counts[30]) == sorted(["aggregate", "aggregate", *["find"] * 7])

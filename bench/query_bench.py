@@ -1,0 +1,280 @@
+"""Read latency of the GraphQL API against raw PyMongo doing the same reads.
+
+Seeds 10,000 customers with 3 sites each into a fresh embedded SecantusDB,
+runs `sitebook serve` under uvicorn, and for each read measures p50/p99 and
+requests/s at concurrency 8, then the same reads with raw PyMongo, and prints
+the GraphQL/raw ratios and the database commands per request (page of 10 vs
+100). Not a test: it prints figures.
+
+    .venv/bin/python bench/query_bench.py [--seconds 20] [--customers 10000]
+"""
+
+import argparse
+import asyncio
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+from beanie import PydanticObjectId
+from pymongo import AsyncMongoClient, monitoring
+
+from app.asgi import create_app
+from app.auth import create_api_key, create_org
+from app.database import Database
+from app.embedded import EmbeddedServer, free_port
+from app.settings import Settings
+from documents.api_key import Role
+from documents.customer import Address, BillingArrangement, Customer, Site
+from documents.lookups import CustomerType
+from documents.text import name_key, prefix_range
+from resolvers.name_order import rebuild_fences
+
+DATABASE = "sitebook_bench"
+CONCURRENCY = 8
+SUBURBS = ["Springfield", "Riverside", "Hillcrest", "Lakeside", "Fairview", "Oakwood",
+           "Greenwood", "Kingston", "Ashford", "Belmont", "Carlton", "Dalby", "Elmore",
+           "Fernvale", "Glenorchy", "Hamilton", "Ipswich", "Jindalee", "Kenmore", "Lutwyche"]
+STREETS = ["High St", "Main Rd", "Church St", "Station Rd", "Park Ave", "Queen St"]
+
+PAGE_QUERY = """query($first: Int!) { customers(first: $first) { edges { node {
+  id name email phone customerType { name }
+  billing { billingCustomer { id name } }
+  sites { id name address { line1 suburb postcode } }
+} } } }"""
+SEARCH_QUERY = """query($q: String!) { sites(first: 50, filter: {search: $q}) { edges { node {
+  id name address { line1 suburb postcode } customer { id name }
+} } } }"""
+ONE_QUERY = """query($id: ID!) { customer(id: $id) {
+  id name email phone customerType { name } billing { billingCustomer { id name } }
+  sites { id name address { line1 suburb postcode } }
+  contacts { id firstName } equipment { id name }
+} }"""
+
+
+async def seed(uri: str, customers: int) -> tuple[str, list[PydanticObjectId]]:
+    """Customers, each with 3 sites; one in ten billed to another. Returns a key and ids."""
+    database = Database(Settings(MONGODB_URI=uri, SITEBOOK_DATABASE=DATABASE))
+    await database.open()
+    org = await create_org("bench")
+    key = await create_api_key(org, Role.OFFICE)
+    assert org.id is not None
+    types = [CustomerType(id=PydanticObjectId(), org_id=org.id, name=n, name_key=name_key(n))
+             for n in ("Residential", "Commercial", "Strata", "Government")]
+    await CustomerType.collection().insert_many([t.to_mongo() for t in types])
+    rng = random.Random(7)
+    ids: list[PydanticObjectId] = [PydanticObjectId() for _ in range(customers)]
+    batch: list[dict[str, Any]] = []
+    for n, customer_id in enumerate(ids):
+        name = f"Customer {n:05d}"
+        customer = Customer(
+            id=customer_id, org_id=org.id, name=name, name_key=name_key(name),
+            email=f"accounts{n}@example.com", phone=f"+6173{n:07d}",
+            customer_type_id=rng.choice(types).id,
+            billing=BillingArrangement(billing_customer_id=ids[n - 1]) if n % 10 == 9 else None,
+            sites=[Site(name=f"Site {s}", address=Address(
+                line1=f"{rng.randint(1, 300)} {rng.choice(STREETS)}",
+                suburb=rng.choice(SUBURBS), postcode=str(4000 + rng.randint(0, 300))))
+                for s in range(3)],
+        )
+        customer.refresh_search_tokens([])
+        batch.append(customer.to_mongo())
+        if len(batch) == 1000:
+            await Customer.collection().insert_many(batch)
+            batch = []
+    if batch:
+        await Customer.collection().insert_many(batch)
+    await rebuild_fences(org.id)  # as a bulk import does when it ends
+    await database.close()
+    return key, ids
+
+
+async def measure(
+    label: str, seconds: float, call: Callable[[], Awaitable[None]]
+) -> dict[str, float]:
+    latencies: list[float] = []
+    deadline = time.perf_counter() + seconds
+
+    async def worker() -> None:
+        while time.perf_counter() < deadline:
+            started = time.perf_counter()
+            await call()
+            latencies.append(time.perf_counter() - started)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
+    elapsed = time.perf_counter() - started
+    latencies.sort()
+    result = {
+        "p50": statistics.median(latencies) * 1000,
+        "p99": latencies[int(len(latencies) * 0.99) - 1] * 1000,
+        "rps": len(latencies) / elapsed,
+    }
+    print(f"  {label:<34} p50 {result['p50']:8.2f} ms  p99 {result['p99']:8.2f} ms  "
+          f"{result['rps']:8.1f} req/s", flush=True)
+    return result
+
+
+def graphql_calls(
+    http: httpx.AsyncClient, key: str, ids: list[PydanticObjectId]
+) -> dict[str, Callable[[], Awaitable[None]]]:
+    from schema.ids import to_global_id
+
+    headers = {"Authorization": f"Bearer {key}"}
+    rng = random.Random(1)
+
+    async def post(query: str, variables: dict[str, Any]) -> None:
+        response = await http.post("/graphql", json={"query": query, "variables": variables},
+                                   headers=headers)
+        body = response.json()
+        assert response.status_code == 200, body
+        assert "errors" not in body, body
+
+    return {
+        "a) page of 50 customers": lambda: post(PAGE_QUERY, {"first": 50}),
+        "b) site search": lambda: post(SEARCH_QUERY, {"q": rng.choice(SUBURBS)[:5]}),
+        "c) one customer by id": lambda: post(
+            ONE_QUERY, {"id": to_global_id("Customer", rng.choice(ids))}),
+    }
+
+
+def raw_calls(
+    client: AsyncMongoClient[dict[str, Any]], org_id: Any, ids: list[PydanticObjectId]
+) -> dict[str, Callable[[], Awaitable[None]]]:
+    """The same reads, as a hand-written PyMongo client would do them."""
+    customers = client[DATABASE]["customers"]
+    types = client[DATABASE]["customer_types"]
+    rng = random.Random(1)
+
+    async def page() -> None:
+        docs = await customers.find({"org_id": org_id, "archived": False}).sort(
+            "name_key", 1).limit(50).to_list()
+        billing_ids = {d["billing"]["billing_customer_id"] for d in docs if d.get("billing")}
+        type_ids = {d["customer_type_id"] for d in docs if d.get("customer_type_id")}
+        await customers.find({"org_id": org_id, "_id": {"$in": list(billing_ids)}},
+                             {"name": 1}).to_list()
+        await types.find({"org_id": org_id, "_id": {"$in": list(type_ids)}}).to_list()
+
+    async def search() -> None:
+        word = rng.choice(SUBURBS)[:5].lower()
+        pipeline = [
+            {"$match": {"org_id": org_id, "archived": False, "search_tokens": prefix_range(word)}},
+            {"$sort": {"name_key": 1}}, {"$limit": 52},
+        ]
+        docs = await (await customers.aggregate(pipeline)).to_list()
+        found = [s for d in docs for s in d["sites"]
+                 if any(t.startswith(word) for t in s["search_tokens"])]
+        assert found
+
+    async def one() -> None:
+        doc = await customers.find_one({"org_id": org_id, "_id": rng.choice(ids)})
+        assert doc is not None
+        if doc.get("customer_type_id"):
+            await types.find_one({"org_id": org_id, "_id": doc["customer_type_id"]})
+
+    return {"a) page of 50 customers": page, "b) site search": search,
+            "c) one customer by id": one}
+
+
+class CommandCounter(monitoring.CommandListener):
+    def __init__(self) -> None:
+        self.count = 0
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        if event.database_name == DATABASE:
+            self.count += 1
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        pass
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        pass
+
+
+async def commands_per_page(uri: str, key: str) -> dict[int, int]:
+    """Database commands one page request costs, for page sizes 10 and 100."""
+    counter = CommandCounter()
+    monitoring.register(counter)
+    app = create_app(Settings(MONGODB_URI=uri, SITEBOOK_DATABASE=DATABASE))
+    counts = {}
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://bench") as http:
+            for size in (10, 100):
+                counter.count = 0
+                response = await http.post(
+                    "/graphql", json={"query": PAGE_QUERY, "variables": {"first": size}},
+                    headers={"Authorization": f"Bearer {key}"})
+                assert len(response.json()["data"]["customers"]["edges"]) == size
+                counts[size] = counter.count
+    return counts
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--customers", type=int, default=10_000)
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        server = EmbeddedServer(Path(tmp))
+        uri = server.start()
+        try:
+            started = time.perf_counter()
+            key, ids = await seed(uri, args.customers)
+            print(f"seeded {args.customers} customers x 3 sites in "
+                  f"{time.perf_counter() - started:.1f}s", flush=True)
+            await run(uri, key, ids, args.seconds)
+        finally:
+            server.stop()
+
+
+async def run(uri: str, key: str, ids: list[PydanticObjectId], seconds: float) -> None:
+    port = free_port()
+    env = {**os.environ, "MONGODB_URI": uri, "SITEBOOK_DATABASE": DATABASE}
+    service = subprocess.Popen(  # noqa: S603, ASYNC220 - our own console script, started once
+        [str(Path(sys.executable).parent / "sitebook"), "serve", "--port", str(port)],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30,
+                                     limits=httpx.Limits(max_connections=CONCURRENCY)) as http:
+            for _ in range(300):
+                try:
+                    if (await http.get("/readyz")).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    await asyncio.sleep(0.1)
+            print(f"\nGraphQL over HTTP (uvicorn), concurrency {CONCURRENCY}, {seconds:.0f}s each")
+            graphql = {label: await measure(label, seconds, call)
+                       for label, call in graphql_calls(http, key, ids).items()}
+    finally:
+        service.terminate()
+        service.wait()
+
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(uri, tz_aware=True)
+    org = await client[DATABASE]["organizations"].find_one({"slug": "bench"})
+    assert org is not None
+    print(f"\nraw PyMongo (AsyncMongoClient), concurrency {CONCURRENCY}, {seconds:.0f}s each")
+    raw = {label: await measure(label, seconds, call)
+           for label, call in raw_calls(client, org["_id"], ids).items()}
+    await client.close()
+
+    print("\nGraphQL / raw PyMongo")
+    for label in graphql:
+        print(f"  {label:<34} p50 x{graphql[label]['p50'] / raw[label]['p50']:5.2f}  "
+              f"p99 x{graphql[label]['p99'] / raw[label]['p99']:5.2f}")
+    counts = await commands_per_page(uri, key)
+    print("\ndatabase commands per customers page (key check included): "
+          + ", ".join(f"first={size}: {n}" for size, n in counts.items()))
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

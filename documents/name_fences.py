@@ -1,0 +1,26 @@
+"""Fences: every 64th customer name key of an organization, in order.
+
+A server that materializes a whole index range before it sorts and limits
+(SecantusDB does) pays for every customer of the org on each page; bounded
+ranges between fences keep a page to a few dozen documents. Fences only bound
+ranges, so stale fences cost speed, never results.
+"""
+
+from datetime import datetime
+
+from pydantic import Field
+from pymongo import ASCENDING, IndexModel
+
+from documents.base import TenantDocument, utcnow
+
+
+class NameFences(TenantDocument):
+    fences: list[str] = Field(default_factory=list)
+    # Customers counted when the fences were built, and added since.
+    built_count: int = 0
+    added_since_build: int = 0
+    built_at: datetime = Field(default_factory=utcnow)
+
+    class Settings:
+        name = "customer_name_fences"
+        indexes = [IndexModel([("org_id", ASCENDING)], unique=True)]

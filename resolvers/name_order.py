@@ -1,0 +1,132 @@
+"""Reading customers in name order, in bounded index ranges.
+
+Every read starts with one `$match` shaped exactly like an index prefix
+(org_id, then one field): some servers (SecantusDB) serve a first stage from
+an index only when it has that shape, and read a whole range before they sort
+or limit. Other conditions follow in later `$match` stages, on what the index
+found.
+
+A filtered read (search, a customer type, a change date) is bounded by its own
+index range. An unfiltered list of a large org is not, so it reads the ranges
+between consecutive name fences (about 64 customers each), widening
+geometrically when a range yields too few (archived customers, stale fences).
+"""
+
+import bisect
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from bson import ObjectId
+
+from documents.customer import Customer
+from documents.name_fences import NameFences
+
+FENCE_EVERY = 64
+
+
+@dataclass
+class ReadPlan:
+    # One condition an index on (org_id, <its field>) serves; empty: read by name fences.
+    index: dict[str, Any] = field(default_factory=dict)
+    # $match stages applied to what the index found.
+    filters: list[dict[str, Any]] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, conditions: list[dict[str, Any]], filters: list[dict[str, Any]]) -> "ReadPlan":
+        """The first of `conditions` (most selective first) bounds the read."""
+        if not conditions:
+            return cls(filters=filters)
+        first, *rest = conditions
+        return cls(index=first, filters=[{"$match": c} for c in rest] + filters)
+
+    def stages(self, org_id: ObjectId) -> list[dict[str, Any]]:
+        return [{"$match": Customer.scoped(org_id, self.index)}, *self.filters]
+
+
+async def note_customers_added(org_id: ObjectId, count: int) -> None:
+    """Tell the fences that customers were added, so they are rebuilt in time."""
+    await NameFences.collection().update_one(
+        NameFences.scoped(org_id), {"$inc": {"added_since_build": count}}, upsert=True
+    )
+
+
+async def _fences(org_id: ObjectId) -> list[str]:
+    raw = await NameFences.collection().find_one(NameFences.scoped(org_id))
+    if raw is None:
+        return []
+    state: NameFences = NameFences.model_validate(raw)
+    # Rebuilt once the org has grown by a quarter (amortized: O(1) per customer added).
+    if state.added_since_build > max(FENCE_EVERY, state.built_count // 4):
+        return await rebuild_fences(org_id)
+    return state.fences
+
+
+async def rebuild_fences(org_id: ObjectId) -> list[str]:
+    cursor = Customer.collection().find(
+        Customer.scoped(org_id), {"_id": 0, "name_key": 1}, sort=[("name_key", 1)]
+    )
+    keys = [row["name_key"] async for row in cursor]
+    fences = keys[FENCE_EVERY - 1 :: FENCE_EVERY]
+    await NameFences.collection().update_one(
+        NameFences.scoped(org_id),
+        {"$set": {"fences": fences, "built_count": len(keys), "added_since_build": 0}},
+        upsert=True,
+    )
+    return fences
+
+
+def _key_range(low: str | None, low_inclusive: bool, high: str | None) -> dict[str, str]:
+    key_range: dict[str, str] = {}
+    if low is not None:
+        key_range["$gte" if low_inclusive else "$gt"] = low
+    if high is not None:
+        key_range["$lte"] = high
+    return key_range
+
+
+async def customers_by_name(
+    org_id: ObjectId,
+    plan: ReadPlan,
+    *,
+    after: str | None,
+    inclusive: bool = False,
+    want: int,
+) -> AsyncIterator[list[dict[str, Any]]]:
+    """Batches of raw customers that `plan` selects, in name_key order, from
+    after (or at, if `inclusive`) the key `after`; the caller stops iterating
+    once it has what it needs.
+    """
+    fenced = not plan.index
+    fences = await _fences(org_id) if fenced else []
+    low, low_inclusive = after, inclusive
+    index = bisect.bisect_right(fences, low) if low is not None else 0
+    step = max(1, -(-want // FENCE_EVERY))
+    while True:
+        high = fences[index + step - 1] if fenced and index + step - 1 < len(fences) else None
+        key_range = _key_range(low, low_inclusive, high)
+        if fenced:
+            first = {"name_key": key_range} if key_range else {}
+            stages = ReadPlan(index=first, filters=plan.filters).stages(org_id)
+        else:
+            by_name = [{"$match": {"name_key": key_range}}] if key_range else []
+            stages = [*plan.stages(org_id), *by_name]
+        pipeline = [*stages, {"$sort": {"name_key": 1}}, {"$limit": want}]
+        rows = await (await Customer.collection().aggregate(pipeline)).to_list()
+        yield rows
+        if len(rows) == want:
+            # Cut short by the limit: go on right after the last row, same width.
+            low, low_inclusive = rows[-1]["name_key"], False
+            index = bisect.bisect_right(fences, low)
+            continue
+        if high is None:
+            return
+        low, low_inclusive = high, False
+        index += step
+        step *= 2
+
+
+async def count(org_id: ObjectId, plan: ReadPlan, after_stages: list[dict[str, Any]]) -> int:
+    pipeline = [*plan.stages(org_id), *after_stages, {"$count": "n"}]
+    rows = await (await Customer.collection().aggregate(pipeline)).to_list()
+    return int(rows[0]["n"]) if rows else 0
