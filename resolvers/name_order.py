@@ -112,7 +112,11 @@ async def customers_by_name(
             by_name = [{"$match": {"name_key": key_range}}] if key_range else []
             stages = [*plan.stages(org_id), *by_name]
         pipeline = [*stages, {"$sort": {"name_key": 1}}, {"$limit": want}]
-        rows = await (await Customer.collection().aggregate(pipeline)).to_list()
+        # One batch, one round trip: with the default first batch (101 rows), or
+        # a batch exactly as big as the result, the server keeps a cursor open
+        # and the driver asks again.
+        found = await Customer.collection().aggregate(pipeline, batchSize=want + 1)
+        rows = await found.to_list()
         yield rows
         if len(rows) == want:
             # Cut short by the limit: go on right after the last row, same width.
