@@ -1,0 +1,1 @@
+"""Spreadsheet imports: readers, templates, field registry, mapping, workers (to come)."""

@@ -1,6 +1,8 @@
 import httpx
 
+from app.asgi import create_app
 from app.auth import revoke_api_key
+from app.settings import Settings
 from documents.api_key import ApiKey, Role
 from tests.conftest import Org
 
@@ -50,3 +52,12 @@ async def test_graphiql_is_off_outside_development(http: httpx.AsyncClient) -> N
     assert response.headers["allow"] == "POST"
     response = await http.get("/graphql", params={"query": "{ settings { customerLabel } }"})
     assert response.status_code == 405
+
+
+async def test_graphiql_is_served_in_development(settings: Settings) -> None:
+    app = create_app(settings.model_copy(update={"env": "development"}))
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://dev") as client:
+        page = await client.get("/graphql", headers={"Accept": "text/html"})
+    assert page.status_code == 200
+    assert "graphiql" in page.text.lower()

@@ -140,3 +140,24 @@ def test_cli_alone_starts_and_stops_its_own_database(tmp_path: Path) -> None:
     missing = cli(tmp_path, "apikey", "create", "--org", "nobody", "--role", "admin")
     assert missing.returncode == 1
     assert missing.stdout == ""
+
+
+def test_killed_service_takes_its_database_along_and_restarts(tmp_path: Path) -> None:
+    port = free_port()
+    service = start_service(tmp_path, port)
+    (database_pid,) = children(service.pid)
+    service.kill()  # SIGKILL: no shutdown code runs
+    service.communicate(timeout=10)
+    deadline = time.monotonic() + 20
+    while alive(database_pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not alive(database_pid), "the embedded database outlived its service"
+    assert (tmp_path / "db.uri").exists()  # left behind, as after any crash
+    service = start_service(tmp_path, port)  # sees the stale URI, starts afresh
+    try:
+        key = (tmp_path / "demo-api-key").read_text().strip()
+        assert ask(port, key, "{ customers { totalCount } }").json() == {
+            "data": {"customers": {"totalCount": 0}}}
+    finally:
+        service.terminate()
+        service.communicate(timeout=30)
