@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 from pymongo import ASCENDING, IndexModel
 
 from documents.base import TenantDocument, utcnow
+from documents.contact_values import national_variants
 from documents.text import search_tokens
 
 
@@ -130,6 +131,13 @@ class Customer(TenantDocument):
             IndexModel([("org_id", ASCENDING), ("contacts._id", ASCENDING)]),
             IndexModel([("org_id", ASCENDING), ("equipment._id", ASCENDING)]),
         ]
+
+    def prepare_for_save(self) -> None:
+        """Derived fields, recomputed before every write of a customer."""
+        self.updated_at = utcnow()
+        if self.billing_same_as_site:
+            self.billing_address = self.site_address.model_copy()
+        self.refresh_search_tokens(national_variants([self.phone, self.mobile]))
 
     def refresh_search_tokens(self, phone_variants: list[str]) -> None:
         """Recompute the tokens search runs on; `phone_variants` are extra

@@ -12,12 +12,10 @@ from typing import Any, TypeVar
 
 from pymongo.errors import DuplicateKeyError
 
-from documents.base import utcnow
 from documents.customer import Customer
 from resolvers.actor import Actor
 from resolvers.errors import ErrorCode, Problem, UserFacingError, not_found
 from resolvers.name_order import note_customers_added
-from resolvers.values import national_variants
 
 T = TypeVar("T")
 _MAX_ATTEMPTS = 25
@@ -31,15 +29,8 @@ def duplicate_name(name: str) -> UserFacingError:
     )
 
 
-def _prepare(customer: Customer) -> None:
-    customer.updated_at = utcnow()
-    if customer.billing_same_as_site:
-        customer.billing_address = customer.site_address.model_copy()
-    customer.refresh_search_tokens(national_variants([customer.phone, customer.mobile]))
-
-
 async def insert_customer(customer: Customer) -> Customer:
-    _prepare(customer)
+    customer.prepare_for_save()
     customer.created_at = customer.updated_at
     try:
         await Customer.collection().insert_one(customer.to_mongo())
@@ -76,7 +67,7 @@ async def edit_customer(
         customer = await load_customer(actor, where, what, field)
         loaded_version = customer.version
         result = await edit(customer)
-        _prepare(customer)
+        customer.prepare_for_save()
         customer.version = loaded_version + 1
         try:
             replaced = await Customer.collection().replace_one(

@@ -2,10 +2,9 @@
 
 from typing import Any
 
-import phonenumbers
-from email_validator import EmailNotValidError, validate_email
 from pydantic import BaseModel
 
+from documents.contact_values import normalize_email, normalize_phone
 from resolvers.errors import ErrorCode, Problem
 
 
@@ -22,9 +21,9 @@ def clean_email(value: str | None, field: list[str]) -> str | Problem | None:
     if value is None:
         return None
     try:
-        return validate_email(value, check_deliverability=False).normalized
-    except EmailNotValidError as exc:
-        return Problem(ErrorCode.INVALID_EMAIL, f"{value!r} is not a valid email: {exc}", field)
+        return normalize_email(value)
+    except ValueError as exc:
+        return Problem(ErrorCode.INVALID_EMAIL, str(exc), field)
 
 
 def clean_phone(value: str | None, region: str, field: list[str]) -> str | Problem | None:
@@ -33,27 +32,9 @@ def clean_phone(value: str | None, region: str, field: list[str]) -> str | Probl
     if value is None:
         return None
     try:
-        number = phonenumbers.parse(value, region)
-    except phonenumbers.NumberParseException:
-        number = None
-    if number is None or not phonenumbers.is_possible_number(number):
-        return Problem(ErrorCode.INVALID_PHONE, f"{value!r} is not a valid phone number.", field)
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-
-
-def national_variants(phones: list[str | None]) -> list[str]:
-    """National spellings of stored E.164 phones, so search finds "0412 345 678"."""
-    variants = []
-    for phone in phones:
-        if phone:
-            try:
-                number = phonenumbers.parse(phone)
-            except phonenumbers.NumberParseException:
-                continue
-            variants.append(
-                phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
-            )
-    return variants
+        return normalize_phone(value, region)
+    except ValueError as exc:
+        return Problem(ErrorCode.INVALID_PHONE, str(exc), field)
 
 
 def apply_contact_details(

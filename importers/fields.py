@@ -1,0 +1,122 @@
+"""The field registry: the one list of import target fields per entity.
+
+Mapping suggestions, coercion and validation, `importFields` and (later) the
+template all read this list.
+"""
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Entity(StrEnum):
+    CUSTOMERS = "CUSTOMERS"
+    SITES = "SITES"
+
+
+class FieldType(StrEnum):
+    TEXT = "TEXT"
+    EMAIL = "EMAIL"
+    PHONE = "PHONE"
+    BOOLEAN = "BOOLEAN"
+    NUMBER = "NUMBER"
+    # A name in a lookup list (customer type, payment term, ...) or a customer name.
+    REFERENCE = "REFERENCE"
+
+
+@dataclass(frozen=True)
+class Field:
+    key: str
+    label: str
+    type: FieldType = FieldType.TEXT
+    required: bool = False
+    aliases: tuple[str, ...] = ()
+    description: str = ""
+
+
+CUSTOM_PREFIX = "custom:"
+
+
+ADDRESS_PARTS = ("line1", "line2", "suburb", "state", "postcode", "country")
+
+
+def _address(
+    prefix: str, labels: tuple[str, ...], aliases: tuple[tuple[str, ...], ...]
+) -> list[Field]:
+    return [
+        Field(f"{prefix}.{part}", label, aliases=names)
+        for part, label, names in zip(ADDRESS_PARTS, labels, aliases, strict=True)
+    ]
+
+
+SITE_ADDRESS_LABELS = ("Address Line 1", "Address Line 2", "Suburb", "State", "Postcode", "Country")
+SITE_ADDRESS_ALIASES = (
+    ("Address", "Street", "Address 1", "Site Address", "Site Address Line 1"),
+    ("Address 2", "Site Address Line 2"),
+    ("City", "Town", "Site Suburb"),
+    ("Region", "Site State"),
+    ("Post Code", "Zip", "ZIP Code", "Site Postcode"),
+    ("Site Country",),
+)
+BILLING_ADDRESS_LABELS = tuple(f"Billing {label}" for label in SITE_ADDRESS_LABELS)
+BILLING_ADDRESS_ALIASES = (
+    ("Billing Address", "Billing Street", "Postal Address"),
+    ("Billing Address 2",),
+    ("Billing City", "Billing Town"),
+    ("Billing Region",),
+    ("Billing Post Code", "Billing Zip"),
+    (),
+)
+
+CUSTOMER_FIELDS = [
+    Field("name", "Customer Name", aliases=("Customer", "Name", "Client", "Client Name"),
+          description="The unique identifier; defaults to the company name, else first and "
+          "last name."),
+    Field("company_name", "Company Name", aliases=("Company", "Business Name", "Organisation")),
+    Field("first_name", "First Name", aliases=("Given Name", "First")),
+    Field("last_name", "Last Name", aliases=("Surname", "Family Name", "Last")),
+    Field("email", "Email", FieldType.EMAIL, aliases=("Email Address", "E-mail")),
+    Field("phone", "Phone", FieldType.PHONE, aliases=("Phone Number", "Telephone", "Tel")),
+    Field("mobile", "Mobile", FieldType.PHONE, aliases=("Mobile Number", "Cell", "Cell Phone")),
+    Field("customer_type", "Customer Type", FieldType.REFERENCE, aliases=("Type",),
+          description="Created when missing."),
+    Field("lead_source", "Lead Source", FieldType.REFERENCE, aliases=("Source",),
+          description="Created when missing."),
+    Field("payment_term", "Payment Term", FieldType.REFERENCE, aliases=("Terms",),
+          description="Must exist."),
+    Field("price_level", "Price Level", FieldType.REFERENCE, description="Must exist."),
+    Field("assigned_user", "Assigned User", FieldType.REFERENCE,
+          aliases=("Account Manager", "Sales Rep"), description="Must exist."),
+    *_address("site_address", SITE_ADDRESS_LABELS, SITE_ADDRESS_ALIASES),
+    *_address("billing_address", BILLING_ADDRESS_LABELS, BILLING_ADDRESS_ALIASES),
+    Field("billing_same_as_site", "Billing Same As Site", FieldType.BOOLEAN),
+    Field("billing_customer", "Billing Customer", FieldType.REFERENCE,
+          aliases=("Bill To", "Billing Account"),
+          description="A customer in the database or anywhere in the same file."),
+    Field("care_of_name", "Care Of Name", aliases=("Care Of", "C/O")),
+    Field("account_number", "Account Number", aliases=("Account No", "Acct No")),
+]
+
+SITE_FIELDS = [
+    Field("name", "Site Name", aliases=("Site", "Name")),
+    *_address("address", SITE_ADDRESS_LABELS, SITE_ADDRESS_ALIASES),
+    Field("billing_customer", "Billing Customer", FieldType.REFERENCE, required=True,
+          aliases=("Customer", "Customer Name", "Client"),
+          description="The customer the site belongs to, by name."),
+    Field("contact_name", "Site Contact", aliases=("Contact", "Contact Name")),
+    Field("phone", "Site Phone", FieldType.PHONE, aliases=("Phone",)),
+    Field("email", "Site Email", FieldType.EMAIL, aliases=("Email",)),
+    Field("notes", "Notes", aliases=("Comments", "Site Notes")),
+]
+
+FIELDS: dict[Entity, list[Field]] = {
+    Entity.CUSTOMERS: CUSTOMER_FIELDS,
+    Entity.SITES: SITE_FIELDS,
+}
+
+
+def field_for(entity: Entity, key: str) -> Field | None:
+    """The target field `key` of `entity`; `custom:<Label>` is a custom field."""
+    if key.startswith(CUSTOM_PREFIX):
+        label = key[len(CUSTOM_PREFIX):].strip()
+        return Field(CUSTOM_PREFIX + label, label) if label else None
+    return next((f for f in FIELDS[entity] if f.key == key), None)
