@@ -1,5 +1,6 @@
 """The ASGI application: GraphQL, health checks, and the lifespan that opens the database."""
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
@@ -18,6 +19,7 @@ from app.auth import actor_for_key
 from app.bootstrap import ensure_demo_org
 from app.database import Database
 from app.settings import Settings
+from importers.worker import work, worker_name
 from schema import build_schema
 from schema.context import Context
 
@@ -25,8 +27,11 @@ log = logging.getLogger(__name__)
 
 
 class GraphQLApp(GraphQL[Context, None]):
+    max_upload_bytes: int
+
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
-        return Context(actor=request.scope["sitebook.actor"])
+        return Context(actor=request.scope["sitebook.actor"],
+                       max_upload_bytes=self.max_upload_bytes)
 
 
 def bearer_key(headers: Headers) -> str | None:
@@ -76,7 +81,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
         build_schema(),
         graphql_ide="graphiql" if settings.graphiql else None,
         allow_queries_via_get=False,
+        multipart_uploads_enabled=True,
     )
+    graphql.max_upload_bytes = settings.max_upload_bytes
 
     async def healthz(_: Request) -> Response:
         return JSONResponse({"status": "ok"})
@@ -93,9 +100,14 @@ def create_app(settings: Settings | None = None) -> Starlette:
         await database.open()
         if database.is_embedded:
             await ensure_demo_org(settings)
+        stop = asyncio.Event()
+        workers = [asyncio.create_task(work(database.db, worker_name(n), stop))
+                   for n in range(settings.import_workers)]
         try:
             yield
         finally:
+            stop.set()
+            await asyncio.gather(*workers)
             await database.close()
 
     app = Starlette(

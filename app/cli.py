@@ -15,6 +15,7 @@ from app.database import Database
 from app.settings import Settings
 from documents.api_key import ApiKey, Role
 from documents.organization import Organization
+from importers.worker import work, worker_name
 
 T = TypeVar("T")
 
@@ -54,19 +55,26 @@ def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
 
 
 @cli.command()
-def worker() -> None:
-    """Run import workers as their own process (idles until imports exist)."""
+def worker(
+    count: int = typer.Option(1, "--count", help="Concurrent workers in this process."),
+) -> None:
+    """Run import workers as their own process, until SIGINT or SIGTERM."""
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
 
-    async def idle() -> None:
+    async def run() -> None:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        err.print("worker connected; no import job types exist yet, waiting for SIGTERM")
-        await stop.wait()
+        database = Database(Settings())
+        await database.open()
+        try:
+            err.print(f"{count} import worker(s) waiting for jobs")
+            await asyncio.gather(*(work(database.db, worker_name(n), stop) for n in range(count)))
+        finally:
+            await database.close()
 
-    _with_database(idle)
+    asyncio.run(run())
 
 
 @org_cli.command("create")

@@ -19,6 +19,10 @@ class Settings(BaseSettings):
     )
     # Seconds to wait for the embedded server to answer `hello`.
     embedded_start_timeout: float = 60.0
+    # Import workers that `sitebook serve` runs in-process (0: leave imports to `sitebook worker`).
+    import_workers: int = Field(default=1, validation_alias="SITEBOOK_IMPORT_WORKERS")
+    max_upload_bytes: int = Field(default=100 * 1024 * 1024,
+                                  validation_alias="SITEBOOK_MAX_UPLOAD_BYTES")
 
     @property
     def graphiql(self) -> bool:

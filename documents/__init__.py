@@ -4,6 +4,7 @@ from beanie import Document
 
 from documents.api_key import ApiKey
 from documents.customer import Customer
+from documents.import_job import ImportJob, ImportRowError
 from documents.lookups import CustomerType, LeadSource, PaymentTerm, PriceLevel, User
 from documents.name_fences import NameFences
 from documents.organization import Organization
@@ -18,4 +19,6 @@ ALL_DOCUMENTS: list[type[Document]] = [
     PriceLevel,
     Customer,
     NameFences,
+    ImportJob,
+    ImportRowError,
 ]

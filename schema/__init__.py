@@ -10,7 +10,8 @@ from schema.admin_mutations import AdminMutations
 from schema.customer_mutations import CustomerMutations
 from schema.embedded_mutations import EmbeddedMutations
 from schema.errors import MaskUnexpectedErrors
-from schema.query import Query
+from schema.imports import ImportJob, ImportMutations, ImportQueries
+from schema.query import Query as BaseQuery
 from schema.types import (
     Contact,
     Customer,
@@ -23,7 +24,10 @@ from schema.types import (
     User,
 )
 
-Mutation = merge_types("Mutation", (CustomerMutations, EmbeddedMutations, AdminMutations))
+Query = merge_types("Query", (BaseQuery, ImportQueries))
+Mutation = merge_types(
+    "Mutation", (CustomerMutations, EmbeddedMutations, AdminMutations, ImportMutations)
+)
 
 
 class Schema(strawberry.Schema):
@@ -42,6 +46,6 @@ def build_schema() -> Schema:
         mutation=Mutation,
         # Node implementations are reached only through the interface.
         types=[Customer, Site, Contact, Equipment, CustomerType, LeadSource, PaymentTerm,
-               PriceLevel, User],
+               PriceLevel, User, ImportJob],
         extensions=[MaskUnexpectedErrors],
     )

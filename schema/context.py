@@ -9,6 +9,7 @@ from resolvers.loaders import Loaders
 @dataclass
 class Context:
     actor: Actor
+    max_upload_bytes: int
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:

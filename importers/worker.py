@@ -1,0 +1,269 @@
+"""Import workers: claim a queued job, stream its rows through the loaders in
+batches, checkpoint after each, and finish with totals and row errors.
+
+A claim is one findOneAndUpdate that takes a QUEUED job, or a RUNNING one
+whose lease expired (its worker died), and bumps the job's fencing token.
+Every later write of the job is filtered on that token, so a worker that
+stalled past its lease finds its writes refused and stops. A job taken over
+resumes after its last checkpoint; upserts keyed on names make a replayed
+batch harmless.
+"""
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+from collections.abc import Awaitable, Callable, Iterator
+from datetime import timedelta
+from typing import Any
+
+from beanie import PydanticObjectId
+from gridfs import AsyncGridFSBucket
+from pymongo import ReturnDocument
+from pymongo.asynchronous.database import AsyncDatabase
+
+from documents.base import utcnow
+from documents.customer import BillingArrangement, Customer
+from documents.import_job import (
+    ErrorPolicy,
+    ImportJob,
+    ImportRowError,
+    ImportStatus,
+    ImportTotals,
+)
+from documents.organization import Organization
+from documents.text import name_key
+from importers.context import LoadContext
+from importers.customer_loader import BatchCounts, ConcurrentChange, load_customers, row_name
+from importers.errors import ImportFileError
+from importers.fields import Entity
+from importers.readers import Cell, open_rows
+from importers.rows import SourceRow, read_row
+from importers.site_loader import load_sites
+
+log = logging.getLogger(__name__)
+
+BATCH_ROWS = 1000
+LEASE = timedelta(seconds=30)
+_RETRIES = 3
+
+Loader = Callable[[LoadContext, list[SourceRow]], Awaitable[BatchCounts]]
+
+
+LOADERS: dict[Entity, Loader] = {Entity.CUSTOMERS: load_customers, Entity.SITES: load_sites}
+
+
+class LostLease(Exception):
+    """Another worker holds the job now (or it was cancelled): stop quietly."""
+
+
+class Aborted(Exception):
+    """ABORT_ON_ERROR met a failed row: the job fails with this reason."""
+
+
+def uploads(database: AsyncDatabase[dict[str, Any]]) -> AsyncGridFSBucket:
+    return AsyncGridFSBucket(database, bucket_name="uploads")
+
+
+async def claim(owner: str) -> ImportJob | None:
+    now = utcnow()
+    raw = await ImportJob.collection().find_one_and_update(
+        {"$or": [{"status": ImportStatus.QUEUED},
+                 {"status": ImportStatus.RUNNING, "lease_expires_at": {"$lt": now}}]},
+        {"$set": {"status": ImportStatus.RUNNING, "lease_owner": owner,
+                  "lease_expires_at": now + LEASE},
+         "$inc": {"fencing_token": 1}},
+        sort=[("created_at", 1)],
+        return_document=ReturnDocument.AFTER,
+    )
+    return None if raw is None else ImportJob.model_validate(raw)
+
+
+class JobRun:
+    def __init__(self, job: ImportJob, database: AsyncDatabase[dict[str, Any]]) -> None:
+        self.job = job
+        self.database = database
+        self.token = job.fencing_token
+        self.header_rows = 1 if job.has_headers else 0
+
+    def _guard(self) -> dict[str, Any]:
+        return ImportJob.scoped(self.job.org_id, {"_id": self.job.id,
+                                                  "fencing_token": self.token})
+
+    async def _update(self, update: dict[str, Any]) -> None:
+        done = await ImportJob.collection().update_one(
+            {**self._guard(), "cancel_requested": False}, update)
+        if done.matched_count == 0:
+            raise LostLease()
+
+    def _data_rows(self, data: bytes) -> Iterator[tuple[int, list[Cell]]]:
+        """(spreadsheet row number, cells) of each non-blank data row."""
+        rows = open_rows(data, self.job.sheet).rows
+        for number, cells in enumerate(rows, start=1):
+            if number > self.header_rows and any(c is not None for c in cells):
+                yield number, cells
+
+    async def run(self) -> None:
+        job = self.job
+        try:
+            stream = await uploads(self.database).open_download_stream(job.file_id)
+            data = await stream.read()
+            await self._process(data)
+        except LostLease:
+            still_ours = await ImportJob.collection().find_one(self._guard())
+            if still_ours is not None and still_ours.get("cancel_requested"):
+                await self._finish(ImportStatus.CANCELLED)
+            else:
+                log.info("import %s: another worker holds it now; stopping", job.id)
+        except ImportFileError as exc:
+            await self._finish(ImportStatus.FAILED, exc.message)
+        except Aborted as exc:
+            await self._finish(ImportStatus.FAILED, str(exc))
+        except Exception:
+            log.exception("import %s failed", job.id)
+            await self._finish(ImportStatus.FAILED, "An unexpected error stopped the import; "
+                               "it can be retried.")
+
+    async def _process(self, data: bytes) -> None:
+        job = self.job
+        org = await Organization.get(job.org_id)
+        region = org.settings.default_region if org else "AU"
+        ctx = LoadContext(org_id=job.org_id, region=region, mode=job.mode, dry_run=job.dry_run)
+        entity = Entity(job.entity)
+        total = 0
+        for _, cells in self._data_rows(data):  # a first pass: counts, and names for links
+            total += 1
+            if entity is Entity.CUSTOMERS:
+                row = read_row(entity, job.mapping, job.headers, 0, cells, region)
+                name = row_name(row.values)
+                if name:
+                    ctx.names_in_file.add(name_key(name))
+        await self._update({"$set": {"total_rows": total, "started_at": job.started_at
+                                     or utcnow()}})
+        # Resuming: errors recorded after the last checkpoint belong to a batch that runs again.
+        await ImportRowError.collection().delete_many(ImportRowError.scoped(
+            job.org_id, {"job_id": job.id, "row": {"$gt": self._last_checkpointed_row(data)}}))
+        loader = LOADERS[entity]
+        links: list[tuple[str, str]] = []
+        batch: list[tuple[int, list[Cell]]] = []
+        seen = 0
+        for number, cells in self._data_rows(data):
+            seen += 1
+            if seen <= job.checkpoint_row:
+                continue
+            batch.append((number, cells))
+            if len(batch) == BATCH_ROWS:
+                links += await self._batch(ctx, loader, batch, seen)
+                batch = []
+        if batch:
+            links += await self._batch(ctx, loader, batch, seen)
+        if links and not job.dry_run:
+            await _link_billing(job.org_id, links)
+        failed = (await self._current()).totals.failed
+        await self._finish(ImportStatus.COMPLETED_WITH_ERRORS if failed else ImportStatus.SUCCEEDED)
+
+    def _last_checkpointed_row(self, data: bytes) -> int:
+        if self.job.checkpoint_row == 0:
+            return 0
+        for seen, (number, _) in enumerate(self._data_rows(data), start=1):
+            if seen == self.job.checkpoint_row:
+                return number
+        return 0
+
+    async def _batch(self, ctx: LoadContext, loader: Loader,
+                     batch: list[tuple[int, list[Cell]]], seen: int) -> list[tuple[str, str]]:
+        job = self.job
+        entity = Entity(job.entity)
+
+        def rows() -> list[SourceRow]:
+            return [read_row(entity, job.mapping, job.headers, n, cells, ctx.region)
+                    for n, cells in batch]
+
+        if job.error_policy is ErrorPolicy.ABORT_ON_ERROR:
+            trial = await loader(LoadContext(**{**vars(ctx), "dry_run": True}), rows())
+            if trial.failed:
+                await self._record_errors(trial.failed)
+                await self._update({"$inc": {"totals.failed": len(trial.failed),
+                                             "totals.rows": len(batch)}})
+                first = trial.failed[0]
+                raise Aborted(f"Stopped at row {first.number} (nothing of rows "
+                              f"{batch[0][0]}-{batch[-1][0]} was written): "
+                              f"{first.problems[0].message}")
+        for attempt in range(_RETRIES):
+            try:
+                counts = await loader(ctx, rows())
+                break
+            except ConcurrentChange:
+                if attempt == _RETRIES - 1:
+                    raise
+        await self._record_errors(counts.failed)
+        totals = ImportTotals(rows=len(batch), created=counts.created, updated=counts.updated,
+                              unchanged=counts.unchanged, failed=len(counts.failed))
+        await self._update({
+            "$set": {"checkpoint_row": seen, "lease_expires_at": utcnow() + LEASE},
+            "$inc": {f"totals.{k}": v for k, v in totals.model_dump().items() if v},
+        })
+        return counts.deferred_links
+
+    async def _record_errors(self, failed: list[SourceRow]) -> None:
+        errors = [
+            ImportRowError(
+                org_id=self.job.org_id, job_id=self.job.id, sheet=self.job.sheet,
+                row=row.number, column=problem.column, field=problem.field,
+                value=problem.value, code=problem.code, message=problem.message,
+                cells=row.cells,
+            ).to_mongo()
+            for row in failed for problem in row.problems
+        ]
+        for error in errors:
+            error.pop("_id", None)
+        if errors:
+            await ImportRowError.collection().insert_many(errors)
+
+    async def _current(self) -> ImportJob:
+        raw = await ImportJob.collection().find_one(self._guard())
+        if raw is None:
+            raise LostLease()
+        job: ImportJob = ImportJob.model_validate(raw)
+        return job
+
+    async def _finish(self, status: ImportStatus, reason: str | None = None) -> None:
+        await ImportJob.collection().update_one(self._guard(), {"$set": {
+            "status": status, "failure_reason": reason, "finished_at": utcnow(),
+            "lease_owner": None, "lease_expires_at": None}})
+
+
+async def _link_billing(org_id: PydanticObjectId, links: list[tuple[str, str]]) -> None:
+    """Links to billing customers that came later in the file than their tenants."""
+    keys = sorted({key for pair in links for key in pair})
+    found = {doc.name_key: doc for doc in await Customer.find_in(
+        org_id, {"name_key": {"$in": keys}})}
+    for tenant_key, billing_key in links:
+        tenant, billing = found.get(tenant_key), found.get(billing_key)
+        if tenant is None or billing is None or billing.id is None:
+            continue
+        arrangement = BillingArrangement(billing_customer_id=billing.id)
+        await Customer.collection().update_one(
+            Customer.scoped(org_id, {"_id": tenant.id, "version": tenant.version}),
+            {"$set": {"billing": arrangement.model_dump(), "updated_at": utcnow()},
+             "$inc": {"version": 1}})
+
+
+def worker_name(index: int) -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{index}"
+
+
+async def work(database: AsyncDatabase[dict[str, Any]], owner: str,
+               stop: asyncio.Event, idle_seconds: float = 0.5) -> None:
+    """Claim and run jobs until `stop` is set. Nothing here ends the loop but `stop`."""
+    while not stop.is_set():
+        try:
+            job = await claim(owner)
+            if job is not None:
+                await JobRun(job, database).run()
+                continue
+        except Exception:
+            log.exception("import worker %s: claim failed; retrying", owner)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), idle_seconds)

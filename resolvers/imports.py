@@ -1,0 +1,201 @@
+"""importFile, importJob(s), importCancel, importFields: starting and reading imports.
+
+`importFile` checks the file and the mapping, stores the file in GridFS and
+queues a job; it answers at once, before any row is read. Workers do the rest.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+from beanie import PydanticObjectId
+from bson import ObjectId
+from pymongo.errors import DuplicateKeyError
+
+from documents.import_job import (
+    FINISHED,
+    ErrorPolicy,
+    ImportJob,
+    ImportMode,
+    ImportRowError,
+    MappedColumn,
+)
+from importers.errors import ImportFileError
+from importers.fields import FIELDS, Entity, Field, field_for
+from importers.mapping import normalize_header, suggest
+from importers.readers import open_rows
+from importers.rows import cell_text
+from importers.worker import uploads
+from resolvers.actor import Actor, Permission
+from resolvers.errors import ErrorCode, Problem, UserFacingError, not_found
+from resolvers.pagination import Page, decode_cursor, encode_cursor, page_size
+
+MAX_COLUMNS = 1000
+
+
+@dataclass
+class ImportRequest:
+    entity: Entity
+    file_name: str
+    data: bytes
+    sheet: str | None = None
+    has_headers: bool = True
+    # (column or None, header or None, field)
+    mapping: list[tuple[int | None, str | None, str]] | None = None
+    mode: ImportMode = ImportMode.UPSERT
+    dry_run: bool = False
+    error_policy: ErrorPolicy = ErrorPolicy.REJECT_FAILED_ROWS
+    idempotency_key: str | None = None
+
+
+def _file_problem(exc: ImportFileError) -> UserFacingError:
+    return UserFacingError(Problem(ErrorCode(exc.code.value), exc.message, ["file"]))
+
+
+def _resolve_mapping(request: ImportRequest, headers: list[str]) -> list[MappedColumn]:
+    if request.mapping is None:
+        if not request.has_headers:
+            raise UserFacingError(Problem(
+                ErrorCode.REQUIRED, "A file without headers needs a mapping.",
+                ["input", "mapping"]))
+        return [MappedColumn(column=m.column, field=m.field)
+                for m in suggest(request.entity, headers)]
+    by_header = {normalize_header(h): i for i, h in enumerate(headers) if h}
+    problems: list[Problem] = []
+    mapped: list[MappedColumn] = []
+    for index, (column, header, field_key) in enumerate(request.mapping):
+        path = ["input", "mapping", str(index)]
+        if field_for(request.entity, field_key) is None:
+            problems.append(Problem(ErrorCode.UNKNOWN_FIELD,
+                                    f"{field_key!r} is not a {request.entity.value} field.",
+                                    [*path, "field"]))
+            continue
+        if column is None and header is not None:
+            column = by_header.get(normalize_header(header))
+            if column is None:
+                problems.append(Problem(ErrorCode.UNKNOWN_COLUMN,
+                                        f"The file has no column headed {header!r}.",
+                                        [*path, "header"]))
+                continue
+        if column is None or column < 0:
+            problems.append(Problem(ErrorCode.REQUIRED, "Give a column or a header.", path))
+            continue
+        mapped.append(MappedColumn(column=column, field=field_key))
+    if problems:
+        raise UserFacingError(*problems)
+    return mapped
+
+
+async def import_file(actor: Actor, request: ImportRequest, max_bytes: int) -> ImportJob:
+    actor.require(Permission.IMPORT)
+    if request.idempotency_key:
+        existing = await ImportJob.find_in(actor.org_id,
+                                           {"idempotency_key": request.idempotency_key})
+        if existing:
+            return existing[0]
+    if len(request.data) > max_bytes:
+        raise UserFacingError(Problem(
+            ErrorCode.FILE_TOO_LARGE,
+            f"The file is {len(request.data):,} bytes; the limit is {max_bytes:,}.", ["file"]))
+    try:
+        opened = open_rows(request.data, request.sheet)
+        first_row = next(opened.rows, [])
+    except ImportFileError as exc:
+        raise _file_problem(exc) from None
+    if len(first_row) > MAX_COLUMNS:
+        raise UserFacingError(Problem(
+            ErrorCode.TOO_MANY_COLUMNS,
+            f"The sheet has {len(first_row):,} columns; at most {MAX_COLUMNS:,} are read.",
+            ["file"]))
+    headers = [cell_text(c) or "" for c in first_row] if request.has_headers else []
+    mapping = _resolve_mapping(request, headers)
+    file_id = await uploads(ImportJob.collection().database).upload_from_stream(
+        request.file_name, request.data, metadata={"org_id": actor.org_id})
+    job = ImportJob(
+        id=PydanticObjectId(), org_id=PydanticObjectId(actor.org_id),
+        entity=request.entity.value, file_id=PydanticObjectId(file_id),
+        file_name=request.file_name, format=opened.format.value, sheet=opened.sheet,
+        has_headers=request.has_headers, headers=headers, mapping=mapping,
+        mode=request.mode, dry_run=request.dry_run, error_policy=request.error_policy,
+        idempotency_key=request.idempotency_key,
+    )
+    try:
+        await ImportJob.collection().insert_one(job.to_mongo())
+    except DuplicateKeyError:  # the same key, sent twice at once
+        found = await ImportJob.find_in(actor.org_id,
+                                        {"idempotency_key": request.idempotency_key})
+        return found[0]
+    return job
+
+
+async def get_import_job(actor: Actor, job_id: ObjectId) -> ImportJob | None:
+    actor.require(Permission.READ_IMPORTS)
+    return await ImportJob.get_in(actor.org_id, job_id)
+
+
+async def list_import_jobs(actor: Actor, first: int | None, after: str | None,
+                           status: str | None, entity: str | None) -> Page[ImportJob]:
+    """Newest first, keyset on the id."""
+    actor.require(Permission.READ_IMPORTS)
+    limit = page_size(first)
+    cursor = decode_cursor(after)
+    index: dict[str, Any] = {"_id": {"$lt": ObjectId(str(cursor[0]))}} if cursor else {}
+    later = {k: v for k, v in (("status", status), ("entity", entity)) if v}
+    pipeline: list[dict[str, Any]] = [{"$match": ImportJob.scoped(actor.org_id, index)},
+                *([{"$match": later}] if later else []),
+                {"$sort": {"_id": -1}}, {"$limit": limit + 1}]
+    raws = await (await ImportJob.collection().aggregate(pipeline)).to_list()
+    jobs = [ImportJob.model_validate(raw) for raw in raws]
+
+    async def total() -> int:
+        return await ImportJob.count_in(actor.org_id, later)
+
+    return Page(items=[(encode_cursor(str(j.id)), j) for j in jobs[:limit]],
+                has_next_page=len(jobs) > limit, count=total)
+
+
+async def row_errors(actor: Actor, job: ImportJob, first: int | None,
+                     after: str | None) -> Page[ImportRowError]:
+    """A job's row errors in row order; read in bounded row windows."""
+    limit = page_size(first)
+    cursor = decode_cursor(after)
+    after_row, after_id = (int(cursor[0]), str(cursor[1])) if cursor else (0, "")
+    last_row = (job.total_rows or 0) + (1 if job.has_headers else 0)
+    found: list[ImportRowError] = []
+    low, width = after_row, max(2 * (limit + 1), 64)
+    while len(found) <= limit and low <= last_row:
+        window = {"job_id": job.id, "row": {"$gte": low, "$lt": low + width}}
+        rows = await ImportRowError.find_in(actor.org_id, window, sort=[("row", 1), ("_id", 1)])
+        found += [e for e in rows if (e.row, str(e.id)) > (after_row, after_id)]
+        low, width = low + width, width * 2
+
+    async def total() -> int:
+        return await ImportRowError.count_in(actor.org_id, {"job_id": job.id})
+
+    return Page(items=[(encode_cursor(e.row, str(e.id)), e) for e in found[:limit]],
+                has_next_page=len(found) > limit, count=total)
+
+
+async def import_cancel(actor: Actor, job_id: ObjectId) -> ImportJob:
+    actor.require(Permission.IMPORT)
+    job = await ImportJob.get_in(actor.org_id, job_id)
+    if job is None:
+        raise not_found("Import job", ["id"])
+    if job.status in FINISHED:
+        raise UserFacingError(Problem(ErrorCode.INVALID,
+                                      f"The import has already ended ({job.status.value}).",
+                                      ["id"]))
+    # A queued job is cancelled here; a running one by its worker at its next checkpoint.
+    await ImportJob.collection().update_one(
+        ImportJob.scoped(actor.org_id, {"_id": job_id}),
+        {"$set": {"cancel_requested": True}})
+    await ImportJob.collection().update_one(
+        ImportJob.scoped(actor.org_id, {"_id": job_id, "status": "QUEUED"}),
+        {"$set": {"status": "CANCELLED"}})
+    found = await ImportJob.get_in(actor.org_id, job_id)
+    assert found is not None
+    return found
+
+
+def import_fields(actor: Actor, entity: Entity) -> list[Field]:
+    actor.require(Permission.IMPORT)
+    return FIELDS[entity]

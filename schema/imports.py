@@ -1,0 +1,192 @@
+"""Import types, inputs, the importFile/importCancel mutations and import queries."""
+
+from datetime import datetime
+from typing import Self
+
+import strawberry
+from strawberry.file_uploads import Upload
+
+from documents import import_job as docs
+from documents.import_job import ErrorPolicy, ImportMode, ImportStatus
+from importers.fields import Entity, FieldType
+from resolvers import imports
+from resolvers.errors import UserFacingError
+from schema.context import Info
+from schema.errors import UserError, user_errors
+from schema.ids import from_global_id, to_global_id
+from schema.types import Connection, Node, connection
+
+# The stored enums are the GraphQL enums too (strawberry.enum registers the class).
+strawberry.enum(ImportStatus)
+strawberry.enum(ImportMode)
+strawberry.enum(ErrorPolicy)
+strawberry.enum(FieldType, name="ImportFieldType")
+strawberry.enum(Entity, name="ImportEntity")
+
+
+@strawberry.type
+class ImportField:
+    key: str
+    label: str
+    required: bool
+    type: FieldType
+    aliases: list[str]
+    description: str
+
+
+@strawberry.type
+class ImportProgress:
+    processed_rows: int
+    total_rows: int | None
+
+
+@strawberry.type
+class ImportTotals:
+    rows: int
+    created: int
+    updated: int
+    unchanged: int
+    failed: int
+    skipped: int
+
+
+@strawberry.type
+class ImportRowError:
+    sheet: str | None
+    row: int = strawberry.field(description="The spreadsheet row number (header row is 1).")
+    column: str | None = strawberry.field(description="The header, or the column letter.")
+    field: str | None
+    value: str | None
+    code: str
+    message: str
+
+
+@strawberry.type
+class ImportJob(Node):
+    entity: Entity
+    status: ImportStatus
+    file_name: str
+    format: str
+    mode: ImportMode
+    dry_run: bool
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    failure_reason: str | None
+    progress: ImportProgress
+    totals: ImportTotals
+    _doc: strawberry.Private[docs.ImportJob]
+
+    @classmethod
+    def from_doc(cls, doc: docs.ImportJob) -> Self:
+        totals = doc.totals
+        return cls(
+            id=to_global_id("ImportJob", doc.id), entity=Entity(doc.entity), status=doc.status,
+            file_name=doc.file_name, format=doc.format, mode=doc.mode, dry_run=doc.dry_run,
+            created_at=doc.created_at, started_at=doc.started_at,
+            finished_at=doc.finished_at, failure_reason=doc.failure_reason,
+            progress=ImportProgress(processed_rows=doc.checkpoint_row,
+                                    total_rows=doc.total_rows),
+            totals=ImportTotals(**totals.model_dump()),
+            _doc=doc,
+        )
+
+    @strawberry.field(description="Every row that failed, with its row, column and reason.")
+    async def row_errors(self, info: Info, first: int | None = None,
+                         after: str | None = None) -> Connection[ImportRowError]:
+        page = await imports.row_errors(info.context.actor, self._doc, first, after)
+        return connection(page, [
+            ImportRowError(sheet=e.sheet, row=e.row, column=e.column, field=e.field,
+                           value=e.value, code=e.code, message=e.message)
+            for _, e in page.items])
+
+
+@strawberry.input
+class ColumnMappingInput:
+    column: int | None = strawberry.field(default=None, description="0-based column index.")
+    header: str | None = None
+    field: str = strawberry.field(description='A field key, or "custom:<Label>".')
+
+
+@strawberry.input
+class ImportFileInput:
+    entity: Entity
+    sheet: str | None = None
+    has_headers: bool = True
+    mapping: list[ColumnMappingInput] | None = strawberry.field(
+        default=None, description="Left out: the suggested mapping of the headers.")
+    mode: ImportMode = ImportMode.UPSERT
+    dry_run: bool = False
+    error_policy: ErrorPolicy = ErrorPolicy.REJECT_FAILED_ROWS
+    idempotency_key: str | None = None
+
+
+@strawberry.input
+class ImportJobFilter:
+    status: ImportStatus | None = None
+    entity: Entity | None = None
+
+
+@strawberry.type
+class ImportJobPayload:
+    job: ImportJob | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class ImportMutations:
+    @strawberry.mutation(description="Queue an import of an uploaded file; answers at once.")
+    async def import_file(
+        self, info: Info, file: Upload, input: ImportFileInput  # noqa: A002
+    ) -> ImportJobPayload:
+        data = await file.read()  # type: ignore[attr-defined]
+        await file.close()  # type: ignore[attr-defined]
+        request = imports.ImportRequest(
+            entity=input.entity,
+            file_name=getattr(file, "filename", None) or "upload",
+            data=data,
+            sheet=input.sheet, has_headers=input.has_headers,
+            mapping=None if input.mapping is None else [
+                (m.column, m.header, m.field) for m in input.mapping],
+            mode=input.mode, dry_run=input.dry_run, error_policy=input.error_policy,
+            idempotency_key=input.idempotency_key,
+        )
+        try:
+            job = await imports.import_file(
+                info.context.actor, request, info.context.max_upload_bytes)
+        except UserFacingError as exc:
+            return ImportJobPayload(user_errors=user_errors(exc))
+        return ImportJobPayload(job=ImportJob.from_doc(job))
+
+    @strawberry.mutation(description="Cancel a queued or running import.")
+    async def import_cancel(self, info: Info, id: strawberry.ID) -> ImportJobPayload:  # noqa: A002
+        try:
+            job = await imports.import_cancel(info.context.actor, from_global_id(id, "ImportJob"))
+        except UserFacingError as exc:
+            return ImportJobPayload(user_errors=user_errors(exc))
+        return ImportJobPayload(job=ImportJob.from_doc(job))
+
+
+@strawberry.type
+class ImportQueries:
+    @strawberry.field
+    async def import_job(self, info: Info, id: strawberry.ID) -> ImportJob | None:  # noqa: A002
+        job = await imports.get_import_job(info.context.actor, from_global_id(id, "ImportJob"))
+        return None if job is None else ImportJob.from_doc(job)
+
+    @strawberry.field(description="Imports, newest first.")
+    async def import_jobs(self, info: Info, first: int | None = None, after: str | None = None,
+                          filter: ImportJobFilter | None = None  # noqa: A002
+                          ) -> Connection[ImportJob]:
+        given = filter or ImportJobFilter()
+        page = await imports.list_import_jobs(
+            info.context.actor, first, after,
+            given.status.value if given.status else None,
+            given.entity.value if given.entity else None)
+        return connection(page, [ImportJob.from_doc(job) for _, job in page.items])
+
+    @strawberry.field(description="The fields an import of this entity can fill.")
+    def import_fields(self, info: Info, entity: Entity) -> list[ImportField]:
+        return [ImportField(key=f.key, label=f.label, required=f.required, type=f.type,
+                            aliases=list(f.aliases), description=f.description)
+                for f in imports.import_fields(info.context.actor, entity)]

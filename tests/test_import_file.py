@@ -1,0 +1,186 @@
+"""Importing customers and sites from the user's own files, through HTTP."""
+
+from typing import Any
+
+from documents.api_key import Role
+from tests.conftest import Org
+from tests.imports import csv_bytes, finished, run_import, upload, xlsx_bytes
+
+CUSTOMER = """query($name: String!) { customerByName(name: $name) {
+  name companyName firstName lastName email phone customerType { name }
+  paymentTerm { name } billing { billingCustomer { name } careOfName }
+  siteAddress { line1 suburb } customFields { key value }
+  sites { name address { line1 suburb postcode } contactName }
+} }"""
+
+
+async def customer(org: Org, name: str) -> dict[str, Any]:
+    found: dict[str, Any] = (await org.gql(CUSTOMER, {"name": name}))["customerByName"]
+    return found
+
+
+async def test_seed_scenario_customer_then_five_sites(org: Org) -> None:
+    customers = csv_bytes([["COMPANY NAME", "FIRST NAME", "LAST NAME", "EMAIL"],
+                           ["Customer ABC", "Ann", "Brown", "ann@abc.example"],
+                           ["Other Co", "Bob", "Green", ""]])
+    job = await run_import(org, customers, "customers.csv", entity="CUSTOMERS")
+    assert job["status"] == "SUCCEEDED"
+    assert job["format"] == "CSV"
+    assert job["totals"] == {"rows": 2, "created": 2, "updated": 0, "unchanged": 0,
+                             "failed": 0, "skipped": 0}
+    assert job["progress"] == {"processedRows": 2, "totalRows": 2}
+    abc = await customer(org, "customer abc")
+    assert (abc["companyName"], abc["firstName"], abc["lastName"], abc["email"]) == (
+        "Customer ABC", "Ann", "Brown", "ann@abc.example")
+
+    sites = xlsx_bytes([["Site Name", "Address Line 1", "Suburb", "Postcode", "Billing Customer"],
+                        *[[f"Site {n}", f"{n} Main Rd", "Springfield", 4000 + n, "Customer ABC"]
+                          for n in range(1, 6)]])
+    job = await run_import(org, sites, "sites.xlsx", entity="SITES")
+    assert job["status"] == "SUCCEEDED"
+    assert job["format"] == "XLSX"
+    assert job["totals"]["created"] == 5
+    abc = await customer(org, "Customer ABC")
+    assert [(s["name"], s["address"]["line1"], s["address"]["postcode"]) for s in abc["sites"]] == [
+        (f"Site {n}", f"{n} Main Rd", str(4000 + n)) for n in range(1, 6)]
+    # The same file again changes nothing.
+    again = await run_import(org, sites, "sites.xlsx", entity="SITES")
+    assert again["totals"] == {"rows": 5, "created": 0, "updated": 0, "unchanged": 5,
+                               "failed": 0, "skipped": 0}
+
+
+async def test_bad_rows_fail_alone_with_row_column_and_reason(org: Org) -> None:
+    await run_import(org, csv_bytes([["Customer Name"], ["Customer ABC"]]), "c.csv",
+                     entity="CUSTOMERS")
+    sites = csv_bytes([["Site Name", "Address Line 1", "Billing Customer", "Site Email"],
+                       ["Depot", "1 Quay St", "Customer ABC", "depot@abc.example"],
+                       ["Shed", "2 Quay St", "Nobody Pty", ""],
+                       ["Yard", "3 Quay St", "Customer ABC", "not-an-email"],
+                       ["Office", "4 Quay St", "", ""]])
+    job = await run_import(org, sites, "sites.csv", entity="SITES")
+    assert job["status"] == "COMPLETED_WITH_ERRORS"
+    assert job["totals"]["created"] == 1
+    assert job["totals"]["failed"] == 3
+    errors = [e["node"] for e in job["rowErrors"]["edges"]]
+    assert [(e["row"], e["code"]) for e in errors] == [
+        (3, "BILLING_CUSTOMER_NOT_FOUND"), (4, "INVALID_EMAIL"), (5, "REQUIRED")]
+    assert "Nobody Pty" in errors[0]["message"]
+    assert (errors[1]["column"], errors[1]["field"], errors[1]["value"]) == (
+        "Site Email", "email", "not-an-email")
+    assert [s["name"] for s in (await customer(org, "Customer ABC"))["sites"]] == ["Depot"]
+
+
+async def test_customers_with_lookups_billing_links_and_custom_fields(org: Org) -> None:
+    await org.mutate('mutation { paymentTermCreate(input: {name: "Net 30"}) '
+                     "{ paymentTerm { id } userErrors { code } } }", role=Role.ADMIN)
+    rows = csv_bytes([
+        ["Name", "Customer Type", "Payment Term", "Billing Customer", "Care Of", "Gate Code"],
+        ["Tenant One", "Residential", "Net 30", "Manager Co", "c/o Accounts", "1234"],
+        ["Manager Co", "Commercial", "", "", "", ""],
+        ["Tenant Two", "residential", "Net 7", "", "", ""],
+    ], delimiter=";", encoding="cp1252")
+    job = await run_import(org, rows, "customers.csv", entity="CUSTOMERS", mapping=[
+        {"header": "Name", "field": "name"},
+        {"header": "customer type", "field": "customer_type"},
+        {"column": 2, "field": "payment_term"},
+        {"header": "Billing Customer", "field": "billing_customer"},
+        {"header": "Care Of", "field": "care_of_name"},
+        {"header": "Gate Code", "field": "custom:Gate code"},
+    ])
+    assert job["totals"]["created"] == 2
+    errors = [e["node"] for e in job["rowErrors"]["edges"]]
+    assert [(e["row"], e["code"], e["value"]) for e in errors] == [
+        (4, "UNKNOWN_PAYMENT_TERM", None)]
+    tenant = await customer(org, "Tenant One")
+    assert tenant["customerType"] == {"name": "Residential"}
+    assert tenant["paymentTerm"] == {"name": "Net 30"}
+    # The billing customer came later in the file: linked when the import ended.
+    assert tenant["billing"]["billingCustomer"] == {"name": "Manager Co"}
+    assert tenant["customFields"] == [{"key": "Gate code", "value": "1234"}]
+    types = await org.gql("{ customerTypes { name } }")
+    assert types == {"customerTypes": [{"name": "Commercial"}, {"name": "Residential"}]}
+
+
+async def test_modes_empty_cells_and_dry_run(org: Org) -> None:
+    first = csv_bytes([["Customer Name", "Email", "Phone"], ["ABC", "a@abc.example", "0412345678"]])
+    await run_import(org, first, "a.csv", entity="CUSTOMERS")
+    blank_email = csv_bytes([["Customer Name", "Email", "Phone"], ["abc", "", "0499999999"],
+                             ["New Co", "", ""]])
+    dry = await run_import(org, blank_email, "b.csv", entity="CUSTOMERS", dryRun=True)
+    assert dry["dryRun"] is True
+    assert dry["totals"]["created"] == 1
+    assert dry["totals"]["updated"] == 1
+    assert (await customer(org, "ABC"))["phone"] == "+61412345678"
+    assert await customer(org, "New Co") is None
+
+    update_only = await run_import(org, blank_email, "b.csv", entity="CUSTOMERS",
+                                   mode="UPDATE_ONLY")
+    assert update_only["totals"]["updated"] == 1
+    assert [(e["node"]["row"], e["node"]["code"]) for e in update_only["rowErrors"]["edges"]] == [
+        (3, "NOT_FOUND")]
+    abc = await customer(org, "ABC")
+    assert abc["phone"] == "+61499999999"
+    assert abc["email"] == "a@abc.example"  # an empty cell never erases
+
+    create_only = await run_import(org, blank_email, "b.csv", entity="CUSTOMERS",
+                                   mode="CREATE_ONLY")
+    assert create_only["totals"]["created"] == 1
+    assert create_only["rowErrors"]["edges"][0]["node"]["code"] == "ALREADY_EXISTS"
+
+
+async def test_file_without_headers_and_abort_on_error(org: Org) -> None:
+    rows = csv_bytes([["Alpha", "alpha@x.example"], ["Beta", "broken"], ["Gamma", ""]])
+    mapping = [{"column": 0, "field": "name"}, {"column": 1, "field": "email"}]
+    job = await run_import(org, rows, "n.csv", entity="CUSTOMERS", hasHeaders=False,
+                           mapping=mapping, errorPolicy="ABORT_ON_ERROR")
+    assert job["status"] == "FAILED"
+    assert job["failureReason"].startswith("Stopped at row 2")
+    assert job["rowErrors"]["edges"][0]["node"]["column"] == "B"
+    assert await customer(org, "Alpha") is None
+    job = await run_import(org, rows, "n.csv", entity="CUSTOMERS", hasHeaders=False,
+                           mapping=mapping)
+    assert job["totals"]["created"] == 2
+    assert job["rowErrors"]["edges"][0]["node"]["row"] == 2
+
+
+async def test_bad_files_and_mappings_get_user_errors(org: Org) -> None:
+    payload = await upload(org, b"%PDF-1.7 not a sheet", "list.csv", entity="CUSTOMERS")
+    assert payload["job"] is None
+    assert payload["userErrors"][0]["code"] == "UNSUPPORTED_FILE"
+    assert "PDF" in payload["userErrors"][0]["message"]
+    payload = await upload(org, b"PK\x03\x04broken zip", "list.xlsx", entity="CUSTOMERS")
+    assert payload["userErrors"][0]["code"] == "CORRUPT_FILE"
+    payload = await upload(org, xlsx_bytes([["Name"]], title="Clients"), "x.xlsx",
+                           entity="CUSTOMERS", sheet="Customers")
+    assert payload["userErrors"][0]["code"] == "SHEET_NOT_FOUND"
+    assert "Clients" in payload["userErrors"][0]["message"]
+    payload = await upload(org, csv_bytes([["Name"], ["A"]]), "m.csv", entity="CUSTOMERS",
+                           mapping=[{"header": "Nope", "field": "name"},
+                                    {"column": 0, "field": "shoe_size"}])
+    assert {(e["code"], tuple(e["field"])) for e in payload["userErrors"]} == {
+        ("UNKNOWN_COLUMN", ("input", "mapping", "0", "header")),
+        ("UNKNOWN_FIELD", ("input", "mapping", "1", "field"))}
+    jobs = await org.gql("{ importJobs { totalCount } }")
+    assert jobs == {"importJobs": {"totalCount": 0}}
+
+
+async def test_idempotency_roles_and_tenancy(org: Org, make_org: Any) -> None:
+    data = csv_bytes([["Customer Name"], ["ABC"]])
+    first = await upload(org, data, "a.csv", role=Role.PARTNER, entity="CUSTOMERS",
+                         idempotencyKey="nightly-2026-11-22")
+    second = await upload(org, data, "a.csv", role=Role.PARTNER, entity="CUSTOMERS",
+                          idempotencyKey="nightly-2026-11-22")
+    assert first["job"]["id"] == second["job"]["id"]
+    job = await finished(org, first["job"]["id"])
+    assert job["totals"]["created"] == 1
+    listed = await org.gql("{ importJobs { edges { node { id } } totalCount } }",
+                           role=Role.PARTNER)
+    assert listed["importJobs"]["totalCount"] == 1
+    refused = await upload(org, data, "a.csv", role=Role.FIELD, entity="CUSTOMERS")
+    assert refused["userErrors"][0]["code"] == "FORBIDDEN"
+    other = await make_org("other")
+    assert (await other.gql("query($id: ID!) { importJob(id: $id) { id } }",
+                            {"id": job["id"]}))["importJob"] is None
+    fields = await org.gql("{ importFields(entity: SITES) { key label required } }")
+    assert {"key": "billing_customer", "label": "Billing Customer", "required": True} in fields[
+        "importFields"]
