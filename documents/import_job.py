@@ -39,6 +39,13 @@ class MappedColumn(BaseModel):
     field: str
 
 
+class ColumnDateOrder(BaseModel):
+    column: int
+    order: str  # DAY_FIRST or MONTH_FIRST
+    # False: every value fitted both orders, so the organization's order was used.
+    from_values: bool
+
+
 class ImportTotals(BaseModel):
     rows: int = 0
     created: int = 0
@@ -67,6 +74,7 @@ class ImportJob(TenantDocument):
     finished_at: datetime | None = None
     failure_reason: str | None = None
     total_rows: int | None = None
+    date_orders: list[ColumnDateOrder] = Field(default_factory=list)
     # Data rows fully processed; a worker that takes over resumes after them.
     checkpoint_row: int = 0
     totals: ImportTotals = Field(default_factory=ImportTotals)

@@ -12,6 +12,8 @@ class OrgSettings(BaseModel):
     customer_label: str = "Customer"
     # Region used to read phone numbers written without a country code.
     default_region: str = "AU"
+    # How imports read a date column whose values fit both orders (03/04/2026).
+    date_order: str = "DAY_FIRST"
 
 
 class Organization(Document):

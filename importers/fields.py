@@ -11,6 +11,8 @@ from enum import StrEnum
 class Entity(StrEnum):
     CUSTOMERS = "CUSTOMERS"
     SITES = "SITES"
+    CONTACTS = "CONTACTS"
+    EQUIPMENT = "EQUIPMENT"
 
 
 class FieldType(StrEnum):
@@ -18,7 +20,7 @@ class FieldType(StrEnum):
     EMAIL = "EMAIL"
     PHONE = "PHONE"
     BOOLEAN = "BOOLEAN"
-    NUMBER = "NUMBER"
+    DATE = "DATE"
     # A name in a lookup list (customer type, payment term, ...) or a customer name.
     REFERENCE = "REFERENCE"
 
@@ -108,9 +110,38 @@ SITE_FIELDS = [
     Field("notes", "Notes", aliases=("Comments", "Site Notes")),
 ]
 
+CONTACT_FIELDS = [
+    Field("customer", "Customer", FieldType.REFERENCE, required=True,
+          aliases=("Customer Name", "Client", "Company"), description="The customer, by name."),
+    Field("first_name", "First Name", aliases=("Given Name", "First")),
+    Field("last_name", "Last Name", aliases=("Surname", "Family Name", "Last")),
+    Field("role", "Role", aliases=("Position", "Title", "Job Title")),
+    Field("email", "Email", FieldType.EMAIL, aliases=("Email Address", "E-mail")),
+    Field("phone", "Phone", FieldType.PHONE, aliases=("Phone Number", "Telephone", "Tel")),
+    Field("mobile", "Mobile", FieldType.PHONE, aliases=("Mobile Number", "Cell")),
+    Field("is_primary", "Primary Contact", FieldType.BOOLEAN, aliases=("Primary", "Main Contact")),
+]
+
+EQUIPMENT_FIELDS = [
+    Field("customer", "Customer", FieldType.REFERENCE, required=True,
+          aliases=("Customer Name", "Client"), description="The customer, by name."),
+    Field("site", "Site", FieldType.REFERENCE, aliases=("Site Name", "Location"),
+          description="One of the customer's sites, by name."),
+    Field("name", "Equipment Name", required=True, aliases=("Equipment", "Name", "Asset")),
+    Field("make", "Make", aliases=("Manufacturer", "Brand")),
+    Field("model", "Model", aliases=("Model Number",)),
+    Field("serial_number", "Serial Number", aliases=("Serial", "Serial No", "S/N")),
+    Field("install_date", "Install Date", FieldType.DATE,
+          aliases=("Installed", "Installation Date")),
+    Field("warranty_expiry", "Warranty Expiry", FieldType.DATE,
+          aliases=("Warranty", "Warranty End", "Warranty Expiry Date")),
+]
+
 FIELDS: dict[Entity, list[Field]] = {
     Entity.CUSTOMERS: CUSTOMER_FIELDS,
     Entity.SITES: SITE_FIELDS,
+    Entity.CONTACTS: CONTACT_FIELDS,
+    Entity.EQUIPMENT: EQUIPMENT_FIELDS,
 }
 
 

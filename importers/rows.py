@@ -6,6 +6,7 @@ from typing import Any
 
 from documents.contact_values import normalize_email, normalize_phone
 from documents.import_job import MappedColumn
+from importers.dates import DateOrder, parse_date
 from importers.fields import CUSTOM_PREFIX, Entity, FieldType, field_for
 from importers.mapping import column_name
 from importers.readers import Cell
@@ -61,7 +62,7 @@ def parse_bool(text: str) -> bool:
 
 
 _INVALID_CODES = {FieldType.EMAIL: "INVALID_EMAIL", FieldType.PHONE: "INVALID_PHONE",
-                  FieldType.BOOLEAN: "INVALID_BOOLEAN"}
+                  FieldType.BOOLEAN: "INVALID_BOOLEAN", FieldType.DATE: "INVALID_DATE"}
 
 
 def read_row(
@@ -71,6 +72,7 @@ def read_row(
     number: int,
     cells: list[Cell],
     region: str,
+    date_orders: dict[int, DateOrder] | None = None,
 ) -> SourceRow:
     row = SourceRow(number=number, cells=[cell_text(c) for c in cells])
     for mapped in mapping:
@@ -88,6 +90,9 @@ def read_row(
                 value = normalize_phone(text, region)
             elif target.type is FieldType.BOOLEAN:
                 value = parse_bool(text)
+            elif target.type is FieldType.DATE:
+                order = (date_orders or {}).get(mapped.column, DateOrder.DAY_FIRST)
+                value = parse_date(cells[mapped.column], order)
             else:
                 value = text
         except ValueError as exc:

@@ -16,6 +16,7 @@ import os
 import socket
 from collections.abc import Awaitable, Callable, Iterator
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from beanie import PydanticObjectId
@@ -26,21 +27,23 @@ from pymongo.asynchronous.database import AsyncDatabase
 from documents.base import utcnow
 from documents.customer import BillingArrangement, Customer
 from documents.import_job import (
+    ColumnDateOrder,
     ErrorPolicy,
     ImportJob,
     ImportRowError,
     ImportStatus,
     ImportTotals,
 )
-from documents.organization import Organization
+from documents.organization import Organization, OrgSettings
 from documents.text import name_key
 from importers.context import LoadContext
 from importers.customer_loader import BatchCounts, ConcurrentChange, load_customers, row_name
+from importers.dates import DateOrder, detect_order
+from importers.embedded_loader import CONTACTS, EQUIPMENT, SITES, load_embedded
 from importers.errors import ImportFileError
-from importers.fields import Entity
+from importers.fields import Entity, FieldType, field_for
 from importers.readers import Cell, open_rows
 from importers.rows import SourceRow, read_row
-from importers.site_loader import load_sites
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +54,12 @@ _RETRIES = 3
 Loader = Callable[[LoadContext, list[SourceRow]], Awaitable[BatchCounts]]
 
 
-LOADERS: dict[Entity, Loader] = {Entity.CUSTOMERS: load_customers, Entity.SITES: load_sites}
+LOADERS: dict[Entity, Loader] = {
+    Entity.CUSTOMERS: load_customers,
+    Entity.SITES: partial(load_embedded, SITES),
+    Entity.CONTACTS: partial(load_embedded, CONTACTS),
+    Entity.EQUIPMENT: partial(load_embedded, EQUIPMENT),
+}
 
 
 class LostLease(Exception):
@@ -86,6 +94,7 @@ class JobRun:
         self.database = database
         self.token = job.fencing_token
         self.header_rows = 1 if job.has_headers else 0
+        self.date_orders: dict[int, DateOrder] = {}
 
     def _guard(self) -> dict[str, Any]:
         return ImportJob.scoped(self.job.org_id, {"_id": self.job.id,
@@ -128,19 +137,33 @@ class JobRun:
     async def _process(self, data: bytes) -> None:
         job = self.job
         org = await Organization.get(job.org_id)
-        region = org.settings.default_region if org else "AU"
-        ctx = LoadContext(org_id=job.org_id, region=region, mode=job.mode, dry_run=job.dry_run)
+        settings = org.settings if org else OrgSettings()
+        ctx = LoadContext(org_id=job.org_id, region=settings.default_region, mode=job.mode,
+                          dry_run=job.dry_run)
         entity = Entity(job.entity)
+        date_columns = [m.column for m in job.mapping
+                        if (f := field_for(entity, m.field)) and f.type is FieldType.DATE]
+        date_texts: dict[int, list[str]] = {column: [] for column in date_columns}
         total = 0
-        for _, cells in self._data_rows(data):  # a first pass: counts, and names for links
+        for _, cells in self._data_rows(data):  # a first pass: counts, names, date orders
             total += 1
+            for column in date_columns:
+                if column < len(cells) and isinstance(cells[column], str):
+                    date_texts[column].append(str(cells[column]))
             if entity is Entity.CUSTOMERS:
-                row = read_row(entity, job.mapping, job.headers, 0, cells, region)
+                row = read_row(entity, job.mapping, job.headers, 0, cells, ctx.region)
                 name = row_name(row.values)
                 if name:
                     ctx.names_in_file.add(name_key(name))
-        await self._update({"$set": {"total_rows": total, "started_at": job.started_at
-                                     or utcnow()}})
+        default = DateOrder(settings.date_order)
+        orders = []
+        for column, texts in date_texts.items():
+            order, from_values = detect_order(texts, default)
+            orders.append(ColumnDateOrder(column=column, order=order, from_values=from_values))
+        self.date_orders = {o.column: DateOrder(o.order) for o in orders}
+        await self._update({"$set": {
+            "total_rows": total, "started_at": job.started_at or utcnow(),
+            "date_orders": [o.model_dump() for o in orders]}})
         # Resuming: errors recorded after the last checkpoint belong to a batch that runs again.
         await ImportRowError.collection().delete_many(ImportRowError.scoped(
             job.org_id, {"job_id": job.id, "row": {"$gt": self._last_checkpointed_row(data)}}))
@@ -177,7 +200,8 @@ class JobRun:
         entity = Entity(job.entity)
 
         def rows() -> list[SourceRow]:
-            return [read_row(entity, job.mapping, job.headers, n, cells, ctx.region)
+            return [read_row(entity, job.mapping, job.headers, n, cells, ctx.region,
+                             self.date_orders)
                     for n, cells in batch]
 
         if job.error_policy is ErrorPolicy.ABORT_ON_ERROR:

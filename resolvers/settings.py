@@ -28,6 +28,12 @@ async def settings_update(actor: Actor, changes: dict[str, Any]) -> OrgSettings:
                                     ["input", "defaultRegion"]))
         else:
             settings.default_region = region
+    if "date_order" in changes:
+        if changes["date_order"] not in ("DAY_FIRST", "MONTH_FIRST"):
+            problems.append(Problem(ErrorCode.INVALID, "The date order is DAY_FIRST or "
+                                    "MONTH_FIRST.", ["input", "dateOrder"]))
+        else:
+            settings.date_order = changes["date_order"]
     if problems:
         raise UserFacingError(*problems)
     await Organization.get_pymongo_collection().update_one(

@@ -119,8 +119,8 @@ class AdminMutations:
     ) -> SettingsPayload:
         return await _payload(
             settings_resolvers.settings_update(info.context.actor, to_changes(input)),
-            lambda s: SettingsPayload(
-                settings=Settings(customer_label=s.customer_label, default_region=s.default_region)
-            ),
+            lambda s: SettingsPayload(settings=Settings(
+                customer_label=s.customer_label, default_region=s.default_region,
+                date_order=s.date_order)),
             SettingsPayload,
         )

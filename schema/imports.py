@@ -9,6 +9,7 @@ from strawberry.file_uploads import Upload
 from documents import import_job as docs
 from documents.import_job import ErrorPolicy, ImportMode, ImportStatus
 from importers.fields import Entity, FieldType
+from importers.mapping import column_name
 from resolvers import imports
 from resolvers.errors import UserFacingError
 from schema.context import Info
@@ -61,6 +62,14 @@ class ImportRowError:
     message: str
 
 
+@strawberry.type(description="How a date column was read.")
+class ImportDateOrder:
+    column: str
+    order: str = strawberry.field(description="DAY_FIRST or MONTH_FIRST.")
+    from_values: bool = strawberry.field(
+        description="false: every value fitted both orders; the organization's order was used.")
+
+
 @strawberry.type
 class ImportJob(Node):
     entity: Entity
@@ -75,6 +84,7 @@ class ImportJob(Node):
     failure_reason: str | None
     progress: ImportProgress
     totals: ImportTotals
+    date_orders: list[ImportDateOrder]
     _doc: strawberry.Private[docs.ImportJob]
 
     @classmethod
@@ -88,6 +98,9 @@ class ImportJob(Node):
             progress=ImportProgress(processed_rows=doc.checkpoint_row,
                                     total_rows=doc.total_rows),
             totals=ImportTotals(**totals.model_dump()),
+            date_orders=[ImportDateOrder(column=column_name(d.column, doc.headers),
+                                         order=d.order, from_values=d.from_values)
+                         for d in doc.date_orders],
             _doc=doc,
         )
 

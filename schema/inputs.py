@@ -156,6 +156,7 @@ class UserInput:
 class SettingsInput:
     customer_label: str | None = UNSET
     default_region: str | None = UNSET
+    date_order: str | None = UNSET
 
 
 @strawberry.input

@@ -135,9 +135,8 @@ class Query:
     @strawberry.field
     def settings(self, info: Info) -> Settings:
         current = info.context.actor.settings
-        return Settings(
-            customer_label=current.customer_label, default_region=current.default_region
-        )
+        return Settings(customer_label=current.customer_label,
+                        default_region=current.default_region, date_order=current.date_order)
 
 
 _LOOKUP_TYPES: dict[str, tuple[type[lookups.Lookup], type]] = {

@@ -319,6 +319,10 @@ class Settings:
     default_region: str = strawberry.field(
         description="Region code used to read phone numbers without a country code."
     )
+    date_order: str = strawberry.field(
+        description="DAY_FIRST or MONTH_FIRST: how imports read dates like 03/04/2026 "
+        "when a column's values fit both."
+    )
 
 
 N = TypeVar("N")

@@ -18,7 +18,7 @@ IMPORT_FILE = """mutation($file: Upload!, $input: ImportFileInput!) {
 }"""
 JOB = """query($id: ID!) { importJob(id: $id) {
   id status entity fileName format dryRun failureReason
-  progress { processedRows totalRows }
+  progress { processedRows totalRows } dateOrders { column order fromValues }
   totals { rows created updated unchanged failed skipped }
   rowErrors(first: 100) { edges { node { sheet row column field value code message } } }
 } }"""

@@ -184,3 +184,47 @@ async def test_idempotency_roles_and_tenancy(org: Org, make_org: Any) -> None:
     fields = await org.gql("{ importFields(entity: SITES) { key label required } }")
     assert {"key": "billing_customer", "label": "Billing Customer", "required": True} in fields[
         "importFields"]
+
+
+async def test_contacts_and_equipment_with_dates_per_column(org: Org) -> None:
+    await run_import(org, csv_bytes([["Customer Name"], ["ABC"]]), "c.csv", entity="CUSTOMERS")
+    await run_import(org, csv_bytes([["Site Name", "Billing Customer"], ["Plant", "ABC"]]),
+                     "s.csv", entity="SITES")
+    contacts = csv_bytes([["Customer", "First Name", "Last Name", "Email", "Primary"],
+                          ["ABC", "Ann", "Lee", "ann@abc.example", "yes"],
+                          ["ABC", "Bob", "Ray", "", "x"],
+                          ["ABC", "ann", "LEE", "ANN@abc.example", "maybe"],
+                          ["Nobody", "Cy", "", "", ""]])
+    job = await run_import(org, contacts, "contacts.csv", entity="CONTACTS")
+    assert job["totals"]["created"] == 2
+    assert [(e["node"]["row"], e["node"]["code"]) for e in job["rowErrors"]["edges"]] == [
+        (4, "INVALID_BOOLEAN"), (5, "CUSTOMER_NOT_FOUND")]
+    stored = await org.gql('{ customerByName(name: "ABC") { contacts { firstName isPrimary } '
+                           "equipment { name serialNumber installDate warrantyExpiry "
+                           "site { name } } } }")
+    assert stored["customerByName"]["contacts"] == [
+        {"firstName": "Ann", "isPrimary": False}, {"firstName": "Bob", "isPrimary": True}]
+
+    equipment = xlsx_bytes([
+        ["Customer", "Site", "Equipment Name", "Serial Number", "Install Date", "Warranty"],
+        ["ABC", "Plant", "Chiller", "SN-1", "03/04/2024", "2027-04-03"],
+        ["ABC", "", "Pump", "SN-2", "12/25/2023", "25 Dec 2025"],
+        ["ABC", "Roof", "Fan", "SN-3", "", ""],
+        ["ABC", "", "Boiler", "SN-4", "someday", ""],
+    ])
+    job = await run_import(org, equipment, "equipment.xlsx", entity="EQUIPMENT")
+    assert job["totals"]["created"] == 2
+    assert [(e["node"]["row"], e["node"]["code"]) for e in job["rowErrors"]["edges"]] == [
+        (4, "UNKNOWN_SITE"), (5, "INVALID_DATE")]
+    # 12/25/2023 can only be month-first, so the whole column is read month-first.
+    assert {"column": "Install Date", "order": "MONTH_FIRST", "fromValues": True} in job[
+        "dateOrders"]
+    items = (await org.gql('{ customerByName(name: "ABC") { equipment { name serialNumber '
+                           "installDate warrantyExpiry site { name } } } }")
+             )["customerByName"]["equipment"]
+    assert items == [
+        {"name": "Chiller", "serialNumber": "SN-1", "installDate": "2024-03-04",
+         "warrantyExpiry": "2027-04-03", "site": {"name": "Plant"}},
+        {"name": "Pump", "serialNumber": "SN-2", "installDate": "2023-12-25",
+         "warrantyExpiry": "2025-12-25", "site": None},
+    ]
