@@ -8,6 +8,7 @@ from documents.import_job import ImportJob, ImportRowError
 from documents.lookups import CustomerType, LeadSource, PaymentTerm, PriceLevel, User
 from documents.name_fences import NameFences
 from documents.organization import Organization
+from documents.saved_mapping import SavedMapping
 
 ALL_DOCUMENTS: list[type[Document]] = [
     Organization,
@@ -21,4 +22,5 @@ ALL_DOCUMENTS: list[type[Document]] = [
     NameFences,
     ImportJob,
     ImportRowError,
+    SavedMapping,
 ]

@@ -66,12 +66,18 @@ def suggest(entity: Entity, headers: list[str]) -> list[ColumnMapping]:
     return sorted(found, key=lambda m: m.column)
 
 
+def _looks_like_data(text: str) -> bool:
+    # Emails, dates, phone numbers and amounts are values, never column titles.
+    digits = sum(ch.isdigit() for ch in text)
+    return "@" in text or digits * 3 > len(text)
+
+
 def looks_like_headers(entity: Entity, first_row: list[str | None]) -> bool:
     """True when the first row names fields rather than holding data."""
-    texts = [c for c in first_row if isinstance(c, str) and c.strip()]
-    if not texts or len(texts) < len([c for c in first_row if c is not None]):
-        return False  # a number or date in the first row: data
-    return len(suggest(entity, [str(c or "") for c in first_row])) >= max(1, len(texts) // 2)
+    texts = [c for c in first_row if c is not None and c.strip()]
+    if not texts or any(_looks_like_data(text) for text in texts):
+        return False
+    return len(suggest(entity, texts)) >= max(1, len(texts) // 2)
 
 
 def unknown_fields(entity: Entity, mapping: list[ColumnMapping]) -> list[str]:

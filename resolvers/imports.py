@@ -19,12 +19,14 @@ from documents.import_job import (
     ImportRowError,
     MappedColumn,
 )
+from documents.saved_mapping import SavedColumn, SavedMapping
 from importers.errors import ImportFileError
 from importers.fields import FIELDS, Entity, Field, field_for
-from importers.mapping import normalize_header, suggest
+from importers.mapping import column_name, looks_like_headers, normalize_header, suggest
 from importers.readers import open_rows
 from importers.rows import cell_text
 from importers.worker import uploads
+from resolvers import mappings
 from resolvers.actor import Actor, Permission
 from resolvers.errors import ErrorCode, Problem, UserFacingError, not_found
 from resolvers.pagination import Page, decode_cursor, encode_cursor, page_size
@@ -45,10 +47,32 @@ class ImportRequest:
     dry_run: bool = False
     error_policy: ErrorPolicy = ErrorPolicy.REJECT_FAILED_ROWS
     idempotency_key: str | None = None
+    saved_mapping_id: ObjectId | None = None
+    save_mapping_as: str | None = None
 
 
 def _file_problem(exc: ImportFileError) -> UserFacingError:
     return UserFacingError(Problem(ErrorCode(exc.code.value), exc.message, ["file"]))
+
+
+def _saved_columns(saved: SavedMapping) -> list[tuple[int | None, str | None, str]]:
+    # A mapping saved from a file with headers follows the headers wherever they moved.
+    return [(None if saved.has_headers and c.header else c.column, c.header, c.field)
+            for c in saved.columns]
+
+
+async def _mapping_request(actor: Actor, request: ImportRequest,
+                           headers: list[str]) -> list[tuple[int | None, str | None, str]] | None:
+    """The mapping asked for: explicit, else a saved one by id, else one whose headers match."""
+    if request.mapping is not None:
+        return request.mapping
+    if request.saved_mapping_id is not None:
+        saved = await mappings.get_saved_mapping(actor, request.saved_mapping_id)
+        if saved is None or saved.entity != request.entity.value:
+            raise not_found("Saved mapping", ["input", "savedMappingId"])
+        return _saved_columns(saved)
+    matched = await mappings.matching_saved_mapping(actor, request.entity, headers)
+    return None if matched is None else _saved_columns(matched)
 
 
 def _resolve_mapping(request: ImportRequest, headers: list[str]) -> list[MappedColumn]:
@@ -107,7 +131,13 @@ async def import_file(actor: Actor, request: ImportRequest, max_bytes: int) -> I
             f"The sheet has {len(first_row):,} columns; at most {MAX_COLUMNS:,} are read.",
             ["file"]))
     headers = [cell_text(c) or "" for c in first_row] if request.has_headers else []
+    request.mapping = await _mapping_request(actor, request, headers)
     mapping = _resolve_mapping(request, headers)
+    if request.save_mapping_as:
+        await mappings.mapping_save(actor, request.save_mapping_as, request.entity,
+                                    request.has_headers, [
+            SavedColumn(column=m.column, header=headers[m.column] if m.column < len(headers)
+                        else None, field=m.field) for m in mapping])
     file_id = await uploads(ImportJob.collection().database).upload_from_stream(
         request.file_name, request.data, metadata={"org_id": actor.org_id})
     job = ImportJob(
@@ -199,3 +229,73 @@ async def import_cancel(actor: Actor, job_id: ObjectId) -> ImportJob:
 def import_fields(actor: Actor, entity: Entity) -> list[Field]:
     actor.require(Permission.IMPORT)
     return FIELDS[entity]
+
+
+@dataclass
+class Suggestion:
+    column: int
+    header: str | None
+    field: str
+    confidence: float
+
+
+@dataclass
+class Analysis:
+    file_name: str
+    format: str
+    sheets: list[str]
+    sheet: str | None
+    has_headers: bool
+    headers: list[str]
+    sample_rows: list[list[str | None]]
+    row_count: int
+    suggested: list[Suggestion]
+    unmapped_columns: list[str]
+    matched: SavedMapping | None
+
+
+SAMPLE_ROWS = 5
+
+
+async def import_analyze(actor: Actor, entity: Entity, file_name: str, data: bytes,
+                         sheet: str | None, has_headers: bool | None,
+                         max_bytes: int) -> Analysis:
+    """What is in a file, and the mapping we propose for it."""
+    actor.require(Permission.IMPORT)
+    if len(data) > max_bytes:
+        raise UserFacingError(Problem(
+            ErrorCode.FILE_TOO_LARGE,
+            f"The file is {len(data):,} bytes; the limit is {max_bytes:,}.", ["file"]))
+    try:
+        opened = open_rows(data, sheet)
+        rows = (row for row in opened.rows if any(c is not None for c in row))
+        first = [cell_text(c) for c in next(rows, [])]
+        if has_headers is None:
+            has_headers = looks_like_headers(entity, first)
+        sample: list[list[str | None]] = [] if has_headers else [first]
+        count = 0 if has_headers else 1
+        for row in rows:
+            count += 1
+            if len(sample) < SAMPLE_ROWS:
+                sample.append([cell_text(c) for c in row])
+    except ImportFileError as exc:
+        raise _file_problem(exc) from None
+    headers = [h or "" for h in first] if has_headers else []
+    width = max([len(first), *(len(r) for r in sample)], default=0)
+    matched = await mappings.matching_saved_mapping(actor, entity, headers) if headers else None
+    if matched is not None:
+        request = ImportRequest(entity=entity, file_name=file_name, data=b"",
+                                mapping=_saved_columns(matched))
+        proposal = [(m.column, m.field, 1.0) for m in _resolve_mapping(request, headers)]
+    else:
+        proposal = [(m.column, m.field, m.confidence) for m in suggest(entity, headers)]
+    mapped = {column for column, _, _ in proposal}
+    return Analysis(
+        file_name=file_name, format=opened.format.value, sheets=opened.sheets,
+        sheet=opened.sheet, has_headers=has_headers, headers=headers, sample_rows=sample,
+        row_count=count,
+        suggested=[Suggestion(column, column_name(column, headers) if headers else None, field,
+                              confidence) for column, field, confidence in proposal],
+        unmapped_columns=[column_name(i, headers) for i in range(width) if i not in mapped],
+        matched=matched,
+    )

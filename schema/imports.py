@@ -7,14 +7,15 @@ import strawberry
 from strawberry.file_uploads import Upload
 
 from documents import import_job as docs
+from documents import saved_mapping as saved_docs
 from documents.import_job import ErrorPolicy, ImportMode, ImportStatus
 from importers.fields import Entity, FieldType
 from importers.mapping import column_name
-from resolvers import imports
+from resolvers import imports, mappings
 from resolvers.errors import UserFacingError
 from schema.context import Info
 from schema.errors import UserError, user_errors
-from schema.ids import from_global_id, to_global_id
+from schema.ids import from_global_id, optional_id, to_global_id
 from schema.types import Connection, Node, connection
 
 # The stored enums are the GraphQL enums too (strawberry.enum registers the class).
@@ -114,6 +115,85 @@ class ImportJob(Node):
             for _, e in page.items])
 
 
+@strawberry.type
+class SavedMapping(Node):
+    name: str
+    entity: Entity
+    has_headers: bool
+    columns: list["MappedColumn"]
+
+    @classmethod
+    def from_doc(cls, doc: saved_docs.SavedMapping) -> Self:
+        return cls(id=to_global_id("SavedMapping", doc.id), name=doc.name,
+                   entity=Entity(doc.entity), has_headers=doc.has_headers,
+                   columns=[MappedColumn(column=c.column, header=c.header, field=c.field)
+                            for c in doc.columns])
+
+
+@strawberry.type
+class MappedColumn:
+    column: int
+    header: str | None
+    field: str
+
+
+@strawberry.type
+class MappingSuggestion:
+    column: int
+    header: str | None
+    field: str
+    confidence: float
+
+
+@strawberry.type
+class ImportAnalysis:
+    file_name: str
+    format: str
+    sheets: list[str]
+    sheet: str | None
+    has_headers: bool
+    headers: list[str]
+    sample_rows: list[list[str | None]]
+    row_count: int
+    suggested_mapping: list[MappingSuggestion]
+    unmapped_columns: list[str]
+    matched_saved_mapping: SavedMapping | None
+
+
+@strawberry.type
+class ImportAnalysisPayload:
+    analysis: ImportAnalysis | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class SavedMappingPayload:
+    mapping: SavedMapping | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class MappingDeletePayload:
+    deleted_id: strawberry.ID | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.input
+class ImportAnalyzeInput:
+    entity: Entity
+    sheet: str | None = None
+    has_headers: bool | None = strawberry.field(
+        default=None, description="Left out: detected from the first row.")
+
+
+@strawberry.input
+class MappingSaveInput:
+    name: str
+    entity: Entity
+    has_headers: bool = True
+    mapping: list["ColumnMappingInput"]
+
+
 @strawberry.input
 class ColumnMappingInput:
     column: int | None = strawberry.field(default=None, description="0-based column index.")
@@ -132,6 +212,9 @@ class ImportFileInput:
     dry_run: bool = False
     error_policy: ErrorPolicy = ErrorPolicy.REJECT_FAILED_ROWS
     idempotency_key: str | None = None
+    saved_mapping_id: strawberry.ID | None = None
+    save_mapping_as: str | None = strawberry.field(
+        default=None, description="Save the mapping used under this name, for reuse.")
 
 
 @strawberry.input
@@ -163,6 +246,8 @@ class ImportMutations:
                 (m.column, m.header, m.field) for m in input.mapping],
             mode=input.mode, dry_run=input.dry_run, error_policy=input.error_policy,
             idempotency_key=input.idempotency_key,
+            saved_mapping_id=optional_id(input.saved_mapping_id, "SavedMapping"),
+            save_mapping_as=input.save_mapping_as,
         )
         try:
             job = await imports.import_file(
@@ -170,6 +255,53 @@ class ImportMutations:
         except UserFacingError as exc:
             return ImportJobPayload(user_errors=user_errors(exc))
         return ImportJobPayload(job=ImportJob.from_doc(job))
+
+    @strawberry.mutation(description="What is in a file, and the mapping proposed for it.")
+    async def import_analyze(
+        self, info: Info, file: Upload, input: ImportAnalyzeInput  # noqa: A002
+    ) -> ImportAnalysisPayload:
+        data = await file.read()  # type: ignore[attr-defined]
+        await file.close()  # type: ignore[attr-defined]
+        try:
+            found = await imports.import_analyze(
+                info.context.actor, input.entity,
+                getattr(file, "filename", None) or "upload", data, input.sheet,
+                input.has_headers, info.context.max_upload_bytes)
+        except UserFacingError as exc:
+            return ImportAnalysisPayload(user_errors=user_errors(exc))
+        return ImportAnalysisPayload(analysis=ImportAnalysis(
+            file_name=found.file_name, format=found.format, sheets=found.sheets,
+            sheet=found.sheet, has_headers=found.has_headers, headers=found.headers,
+            sample_rows=found.sample_rows, row_count=found.row_count,
+            suggested_mapping=[MappingSuggestion(column=s.column, header=s.header,
+                                                 field=s.field, confidence=s.confidence)
+                               for s in found.suggested],
+            unmapped_columns=found.unmapped_columns,
+            matched_saved_mapping=None if found.matched is None
+            else SavedMapping.from_doc(found.matched),
+        ))
+
+    @strawberry.mutation(description="Save a mapping under a name (replacing one of that name).")
+    async def mapping_save(self, info: Info, input: MappingSaveInput  # noqa: A002
+                           ) -> SavedMappingPayload:
+        columns = [saved_docs.SavedColumn(column=m.column if m.column is not None else -1,
+                                          header=m.header, field=m.field)
+                   for m in input.mapping]
+        try:
+            saved = await mappings.mapping_save(info.context.actor, input.name, input.entity,
+                                                input.has_headers, columns)
+        except UserFacingError as exc:
+            return SavedMappingPayload(user_errors=user_errors(exc))
+        return SavedMappingPayload(mapping=SavedMapping.from_doc(saved))
+
+    @strawberry.mutation
+    async def mapping_delete(self, info: Info, id: strawberry.ID  # noqa: A002
+                             ) -> MappingDeletePayload:
+        try:
+            await mappings.mapping_delete(info.context.actor, from_global_id(id, "SavedMapping"))
+        except UserFacingError as exc:
+            return MappingDeletePayload(user_errors=user_errors(exc))
+        return MappingDeletePayload(deleted_id=id)
 
     @strawberry.mutation(description="Cancel a queued or running import.")
     async def import_cancel(self, info: Info, id: strawberry.ID) -> ImportJobPayload:  # noqa: A002
@@ -197,6 +329,11 @@ class ImportQueries:
             given.status.value if given.status else None,
             given.entity.value if given.entity else None)
         return connection(page, [ImportJob.from_doc(job) for _, job in page.items])
+
+    @strawberry.field
+    async def saved_mappings(self, info: Info, entity: Entity) -> list[SavedMapping]:
+        found = await mappings.saved_mappings(info.context.actor, entity)
+        return [SavedMapping.from_doc(doc) for doc in found]
 
     @strawberry.field(description="The fields an import of this entity can fill.")
     def import_fields(self, info: Info, entity: Entity) -> list[ImportField]:

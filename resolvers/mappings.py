@@ -1,0 +1,76 @@
+"""Saved mappings: savedMappings, mappingSave, mappingDelete, and finding the
+saved mapping whose headers match a file.
+"""
+
+from bson import ObjectId
+from pymongo import ReturnDocument
+
+from documents.base import utcnow
+from documents.saved_mapping import SavedColumn, SavedMapping
+from documents.text import name_key
+from importers.fields import Entity, field_for
+from importers.mapping import normalize_header
+from resolvers.actor import Actor, Permission
+from resolvers.errors import ErrorCode, Problem, UserFacingError, not_found
+from resolvers.values import clean_text
+
+
+async def saved_mappings(actor: Actor, entity: Entity) -> list[SavedMapping]:
+    actor.require(Permission.IMPORT)
+    return await SavedMapping.find_in(actor.org_id, {"entity": entity.value},
+                                      sort=[("name_key", 1)])
+
+
+async def get_saved_mapping(actor: Actor, mapping_id: ObjectId) -> SavedMapping | None:
+    actor.require(Permission.IMPORT)
+    return await SavedMapping.get_in(actor.org_id, mapping_id)
+
+
+async def mapping_save(actor: Actor, name: str | None, entity: Entity, has_headers: bool,
+                       columns: list[SavedColumn]) -> SavedMapping:
+    """Save (or, under the same name, replace) a mapping."""
+    actor.require(Permission.IMPORT)
+    problems = []
+    label = clean_text(name)
+    if not label:
+        problems.append(Problem(ErrorCode.REQUIRED, "A saved mapping needs a name.",
+                                ["input", "name"]))
+    for index, column in enumerate(columns):
+        if column.column < 0 and not (has_headers and column.header):
+            problems.append(Problem(ErrorCode.REQUIRED, "Give a column (or, with headers, a "
+                                    "header).", ["input", "mapping", str(index)]))
+        if field_for(entity, column.field) is None:
+            problems.append(Problem(ErrorCode.UNKNOWN_FIELD,
+                                    f"{column.field!r} is not a {entity.value} field.",
+                                    ["input", "mapping", str(index), "field"]))
+    if problems:
+        raise UserFacingError(*problems)
+    assert label is not None
+    raw = await SavedMapping.collection().find_one_and_update(
+        SavedMapping.scoped(actor.org_id, {"entity": entity.value, "name_key": name_key(label)}),
+        {"$set": {"name": label, "has_headers": has_headers,
+                  "columns": [c.model_dump() for c in columns]},
+         "$setOnInsert": {"created_at": utcnow()}},
+        upsert=True, return_document=ReturnDocument.AFTER,
+    )
+    saved: SavedMapping = SavedMapping.model_validate(raw)
+    return saved
+
+
+async def mapping_delete(actor: Actor, mapping_id: ObjectId) -> None:
+    actor.require(Permission.IMPORT)
+    deleted = await SavedMapping.collection().delete_one(
+        SavedMapping.scoped(actor.org_id, {"_id": mapping_id}))
+    if deleted.deleted_count == 0:
+        raise not_found("Saved mapping", ["id"])
+
+
+async def matching_saved_mapping(actor: Actor, entity: Entity,
+                                 headers: list[str]) -> SavedMapping | None:
+    """The saved mapping whose headers all appear in the file's headers."""
+    present = {normalize_header(h) for h in headers if h}
+    for saved in await saved_mappings(actor, entity):
+        wanted = {normalize_header(c.header) for c in saved.columns if c.header}
+        if saved.has_headers and wanted and wanted <= present:
+            return saved
+    return None
