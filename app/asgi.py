@@ -9,7 +9,7 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.datastructures import Headers
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
@@ -20,10 +20,15 @@ from app.bootstrap import ensure_demo_org
 from app.database import Database
 from app.settings import Settings
 from importers.worker import work, worker_name
+from resolvers.error_report import as_csv, as_xlsx, error_report
+from resolvers.errors import Forbidden
 from schema import build_schema
 from schema.context import Context
+from schema.ids import from_global_id
 
 log = logging.getLogger(__name__)
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class GraphQLApp(GraphQL[Context, None]):
@@ -85,6 +90,29 @@ def create_app(settings: Settings | None = None) -> Starlette:
     )
     graphql.max_upload_bytes = settings.max_upload_bytes
 
+    async def import_errors(request: Request) -> Response:
+        key = bearer_key(request.headers)
+        actor = None if key is None else await actor_for_key(key)
+        if actor is None:
+            return JSONResponse({"error": "A valid API key is required."}, status_code=401,
+                                headers={"WWW-Authenticate": "Bearer"})
+        if request.path_params["format"] not in ("csv", "xlsx"):
+            return JSONResponse({"error": "Ask for errors.csv or errors.xlsx."}, status_code=404)
+        job_id = from_global_id(request.path_params["job_id"], "ImportJob")
+        try:
+            sheets = await error_report(actor, job_id)
+        except Forbidden:
+            sheets = None
+        if sheets is None:
+            return JSONResponse({"error": "Import job not found."}, status_code=404)
+        name = f"import-errors-{request.path_params['job_id']}"
+        if request.path_params["format"] == "csv":
+            return StreamingResponse(as_csv(sheets), media_type="text/csv; charset=utf-8",
+                                     headers={"Content-Disposition":
+                                              f'attachment; filename="{name}.csv"'})
+        return Response(as_xlsx(sheets), media_type=XLSX_TYPE, headers={
+            "Content-Disposition": f'attachment; filename="{name}.xlsx"'})
+
     async def healthz(_: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
@@ -113,6 +141,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app = Starlette(
         routes=[
             Route("/graphql", GraphQLEndpoint(graphql, settings.graphiql)),
+            Route("/imports/{job_id}/errors.{format:str}", import_errors),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
         ],

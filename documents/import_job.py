@@ -64,6 +64,8 @@ class ImportJob(TenantDocument):
     sheet: str | None = None
     has_headers: bool = True
     headers: list[str] = Field(default_factory=list)
+    # Headers of each sheet of a TEMPLATE import.
+    sheet_headers: dict[str, list[str]] = Field(default_factory=dict)
     mapping: list[MappedColumn] = Field(default_factory=list)
     mode: ImportMode = ImportMode.UPSERT
     dry_run: bool = False

@@ -49,7 +49,20 @@ def cell_text(cell: Cell) -> str | None:
     if isinstance(cell, date):
         return cell.isoformat()
     text = str(cell).strip()
+    if text[:1] == "'" and text[1:2] in NEUTRALIZED_STARTS:
+        text = text[1:]  # quoted by an error report (see neutralize) on its way back in
     return text or None
+
+
+# Cells starting with these would run as formulas in a spreadsheet.
+NEUTRALIZED_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralize(value: str | None) -> str | None:
+    """Cells written out are data, never formulas: a leading quote keeps them text."""
+    if value and value.startswith(NEUTRALIZED_STARTS):
+        return "'" + value
+    return value
 
 
 def parse_bool(text: str) -> bool:

@@ -105,6 +105,11 @@ class ImportJob(Node):
             _doc=doc,
         )
 
+    @strawberry.field(description="The failed rows with their original columns and an Errors "
+                      "column (also as .csv), to fix and import again; null when none failed.")
+    def error_report_url(self) -> str | None:
+        return f"/imports/{self.id}/errors.xlsx" if self._doc.totals.failed else None
+
     @strawberry.field(description="Every row that failed, with its row, column and reason.")
     async def row_errors(self, info: Info, first: int | None = None,
                          after: str | None = None) -> Connection[ImportRowError]:
