@@ -39,7 +39,17 @@ class MappedColumn(BaseModel):
     field: str
 
 
+class ImportPart(BaseModel):
+    """One sheet of a TEMPLATE import, and the entity it holds."""
+
+    sheet: str
+    entity: str
+    headers: list[str] = Field(default_factory=list)
+    mapping: list[MappedColumn] = Field(default_factory=list)
+
+
 class ColumnDateOrder(BaseModel):
+    sheet: str | None = None
     column: int
     order: str  # DAY_FIRST or MONTH_FIRST
     # False: every value fitted both orders, so the organization's order was used.
@@ -64,8 +74,8 @@ class ImportJob(TenantDocument):
     sheet: str | None = None
     has_headers: bool = True
     headers: list[str] = Field(default_factory=list)
-    # Headers of each sheet of a TEMPLATE import.
-    sheet_headers: dict[str, list[str]] = Field(default_factory=dict)
+    # The sheets of a TEMPLATE import, in the order they are processed.
+    parts: list[ImportPart] = Field(default_factory=list)
     mapping: list[MappedColumn] = Field(default_factory=list)
     mode: ImportMode = ImportMode.UPSERT
     dry_run: bool = False
@@ -77,7 +87,7 @@ class ImportJob(TenantDocument):
     failure_reason: str | None = None
     total_rows: int | None = None
     date_orders: list[ColumnDateOrder] = Field(default_factory=list)
-    # Data rows fully processed; a worker that takes over resumes after them.
+    # Data rows fully processed (across sheets); a worker that takes over resumes after them.
     checkpoint_row: int = 0
     totals: ImportTotals = Field(default_factory=ImportTotals)
     cancel_requested: bool = False
@@ -100,6 +110,8 @@ class ImportJob(TenantDocument):
 
 class ImportRowError(TenantDocument):
     job_id: PydanticObjectId
+    # Position of the row among all the job's data rows (across sheets), from 1.
+    seq: int
     sheet: str | None = None
     row: int  # as the user sees it in the spreadsheet (header row is row 1)
     column: str | None = None
@@ -112,4 +124,4 @@ class ImportRowError(TenantDocument):
 
     class Settings:
         name = "import_rows"
-        indexes = [IndexModel([("org_id", ASCENDING), ("job_id", ASCENDING), ("row", ASCENDING)])]
+        indexes = [IndexModel([("org_id", ASCENDING), ("job_id", ASCENDING), ("seq", ASCENDING)])]

@@ -15,6 +15,7 @@ import logging
 import os
 import socket
 from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from functools import partial
 from typing import Any
@@ -33,6 +34,7 @@ from documents.import_job import (
     ImportRowError,
     ImportStatus,
     ImportTotals,
+    MappedColumn,
 )
 from documents.organization import Organization, OrgSettings
 from documents.text import name_key
@@ -88,13 +90,29 @@ async def claim(owner: str) -> ImportJob | None:
     return None if raw is None else ImportJob.model_validate(raw)
 
 
+@dataclass
+class Part:
+    """A sheet to read, the entity it holds, and how its columns map."""
+
+    sheet: str | None
+    entity: Entity
+    headers: list[str]
+    mapping: list[MappedColumn]
+    has_headers: bool
+    date_orders: dict[int, DateOrder] = field(default_factory=dict)
+
+
 class JobRun:
     def __init__(self, job: ImportJob, database: AsyncDatabase[dict[str, Any]]) -> None:
         self.job = job
         self.database = database
         self.token = job.fencing_token
-        self.header_rows = 1 if job.has_headers else 0
-        self.date_orders: dict[int, DateOrder] = {}
+        if job.parts:  # a TEMPLATE workbook: its sheets in dependency order
+            self.parts = [Part(p.sheet, Entity(p.entity), p.headers, p.mapping, True)
+                          for p in job.parts]
+        else:
+            self.parts = [Part(job.sheet, Entity(job.entity), job.headers, job.mapping,
+                               job.has_headers)]
 
     def _guard(self) -> dict[str, Any]:
         return ImportJob.scoped(self.job.org_id, {"_id": self.job.id,
@@ -106,12 +124,13 @@ class JobRun:
         if done.matched_count == 0:
             raise LostLease()
 
-    def _data_rows(self, data: bytes) -> Iterator[tuple[int, list[Cell]]]:
-        """(spreadsheet row number, cells) of each non-blank data row."""
-        rows = open_rows(data, self.job.sheet).rows
-        for number, cells in enumerate(rows, start=1):
-            if number > self.header_rows and any(c is not None for c in cells):
-                yield number, cells
+    def _data_rows(self, data: bytes) -> Iterator[tuple[Part, int, list[Cell]]]:
+        """(part, spreadsheet row number, cells) of each non-blank data row, in order."""
+        for part in self.parts:
+            rows = open_rows(data, part.sheet).rows
+            for number, cells in enumerate(rows, start=1):
+                if (number > 1 or not part.has_headers) and any(c is not None for c in cells):
+                    yield part, number, cells
 
     async def run(self) -> None:
         job = self.job
@@ -134,85 +153,90 @@ class JobRun:
             await self._finish(ImportStatus.FAILED, "An unexpected error stopped the import; "
                                "it can be retried.")
 
+    async def _first_pass(self, data: bytes, ctx: LoadContext, default: DateOrder) -> int:
+        """Counts the rows, collects customer names (for links to later rows) and
+        decides the order of each date column from all its values.
+        """
+        date_texts: dict[tuple[int, int], list[str]] = {}
+        for index, part in enumerate(self.parts):
+            for m in part.mapping:
+                target = field_for(part.entity, m.field)
+                if target is not None and target.type is FieldType.DATE:
+                    date_texts[(index, m.column)] = []
+        total = 0
+        for part, _, cells in self._data_rows(data):
+            total += 1
+            index = self.parts.index(part)
+            for (part_index, column), texts in date_texts.items():
+                if part_index == index and column < len(cells) and isinstance(cells[column], str):
+                    texts.append(str(cells[column]))
+            if part.entity is Entity.CUSTOMERS:
+                row = read_row(part.entity, part.mapping, part.headers, 0, cells, ctx.region)
+                name = row_name(row.values)
+                if name:
+                    ctx.names_in_file.add(name_key(name))
+        orders = []
+        for (index, column), texts in date_texts.items():
+            order, from_values = detect_order(texts, default)
+            self.parts[index].date_orders[column] = order
+            orders.append(ColumnDateOrder(sheet=self.parts[index].sheet, column=column,
+                                          order=order, from_values=from_values))
+        await self._update({"$set": {
+            "total_rows": total, "started_at": self.job.started_at or utcnow(),
+            "date_orders": [o.model_dump() for o in orders]}})
+        return total
+
     async def _process(self, data: bytes) -> None:
         job = self.job
         org = await Organization.get(job.org_id)
         settings = org.settings if org else OrgSettings()
         ctx = LoadContext(org_id=job.org_id, region=settings.default_region, mode=job.mode,
                           dry_run=job.dry_run)
-        entity = Entity(job.entity)
-        date_columns = [m.column for m in job.mapping
-                        if (f := field_for(entity, m.field)) and f.type is FieldType.DATE]
-        date_texts: dict[int, list[str]] = {column: [] for column in date_columns}
-        total = 0
-        for _, cells in self._data_rows(data):  # a first pass: counts, names, date orders
-            total += 1
-            for column in date_columns:
-                if column < len(cells) and isinstance(cells[column], str):
-                    date_texts[column].append(str(cells[column]))
-            if entity is Entity.CUSTOMERS:
-                row = read_row(entity, job.mapping, job.headers, 0, cells, ctx.region)
-                name = row_name(row.values)
-                if name:
-                    ctx.names_in_file.add(name_key(name))
-        default = DateOrder(settings.date_order)
-        orders = []
-        for column, texts in date_texts.items():
-            order, from_values = detect_order(texts, default)
-            orders.append(ColumnDateOrder(column=column, order=order, from_values=from_values))
-        self.date_orders = {o.column: DateOrder(o.order) for o in orders}
-        await self._update({"$set": {
-            "total_rows": total, "started_at": job.started_at or utcnow(),
-            "date_orders": [o.model_dump() for o in orders]}})
+        await self._first_pass(data, ctx, DateOrder(settings.date_order))
         # Resuming: errors recorded after the last checkpoint belong to a batch that runs again.
         await ImportRowError.collection().delete_many(ImportRowError.scoped(
-            job.org_id, {"job_id": job.id, "row": {"$gt": self._last_checkpointed_row(data)}}))
-        loader = LOADERS[entity]
+            job.org_id, {"job_id": job.id, "seq": {"$gt": job.checkpoint_row}}))
         links: list[tuple[str, str]] = []
-        batch: list[tuple[int, list[Cell]]] = []
-        seen = 0
-        for number, cells in self._data_rows(data):
-            seen += 1
-            if seen <= job.checkpoint_row:
+        batch: list[tuple[int, int, list[Cell]]] = []  # (seq, row number, cells)
+        batch_part: Part | None = None
+        for seq, (part, number, cells) in enumerate(self._data_rows(data), start=1):
+            if seq <= job.checkpoint_row:
                 continue
-            batch.append((number, cells))
-            if len(batch) == BATCH_ROWS:
-                links += await self._batch(ctx, loader, batch, seen)
+            if batch and (len(batch) == BATCH_ROWS or part is not batch_part):
+                assert batch_part is not None
+                links += await self._batch(ctx, batch_part, batch)
                 batch = []
+            batch_part = part
+            batch.append((seq, number, cells))
         if batch:
-            links += await self._batch(ctx, loader, batch, seen)
+            assert batch_part is not None
+            links += await self._batch(ctx, batch_part, batch)
         if links and not job.dry_run:
             await _link_billing(job.org_id, links)
         failed = (await self._current()).totals.failed
         await self._finish(ImportStatus.COMPLETED_WITH_ERRORS if failed else ImportStatus.SUCCEEDED)
 
-    def _last_checkpointed_row(self, data: bytes) -> int:
-        if self.job.checkpoint_row == 0:
-            return 0
-        for seen, (number, _) in enumerate(self._data_rows(data), start=1):
-            if seen == self.job.checkpoint_row:
-                return number
-        return 0
-
-    async def _batch(self, ctx: LoadContext, loader: Loader,
-                     batch: list[tuple[int, list[Cell]]], seen: int) -> list[tuple[str, str]]:
+    async def _batch(self, ctx: LoadContext, part: Part,
+                     batch: list[tuple[int, int, list[Cell]]]) -> list[tuple[str, str]]:
         job = self.job
-        entity = Entity(job.entity)
+        loader = LOADERS[part.entity]
+        seqs = {number: seq for seq, number, _ in batch}
 
         def rows() -> list[SourceRow]:
-            return [read_row(entity, job.mapping, job.headers, n, cells, ctx.region,
-                             self.date_orders)
-                    for n, cells in batch]
+            return [read_row(part.entity, part.mapping, part.headers, number, cells,
+                             ctx.region, part.date_orders)
+                    for _, number, cells in batch]
 
         if job.error_policy is ErrorPolicy.ABORT_ON_ERROR:
-            trial = await loader(LoadContext(**{**vars(ctx), "dry_run": True}), rows())
+            # A fresh lookup cache: what a trial "creates" is not written.
+            trial = await loader(replace(ctx, dry_run=True, _lookups={}), rows())
             if trial.failed:
-                await self._record_errors(trial.failed)
+                await self._record_errors(part, seqs, trial.failed)
                 await self._update({"$inc": {"totals.failed": len(trial.failed),
                                              "totals.rows": len(batch)}})
                 first = trial.failed[0]
                 raise Aborted(f"Stopped at row {first.number} (nothing of rows "
-                              f"{batch[0][0]}-{batch[-1][0]} was written): "
+                              f"{batch[0][1]}-{batch[-1][1]} was written): "
                               f"{first.problems[0].message}")
         for attempt in range(_RETRIES):
             try:
@@ -221,20 +245,21 @@ class JobRun:
             except ConcurrentChange:
                 if attempt == _RETRIES - 1:
                     raise
-        await self._record_errors(counts.failed)
+        await self._record_errors(part, seqs, counts.failed)
         totals = ImportTotals(rows=len(batch), created=counts.created, updated=counts.updated,
                               unchanged=counts.unchanged, failed=len(counts.failed))
         await self._update({
-            "$set": {"checkpoint_row": seen, "lease_expires_at": utcnow() + LEASE},
+            "$set": {"checkpoint_row": batch[-1][0], "lease_expires_at": utcnow() + LEASE},
             "$inc": {f"totals.{k}": v for k, v in totals.model_dump().items() if v},
         })
         return counts.deferred_links
 
-    async def _record_errors(self, failed: list[SourceRow]) -> None:
+    async def _record_errors(self, part: Part, seqs: dict[int, int],
+                             failed: list[SourceRow]) -> None:
         errors = [
             ImportRowError(
-                org_id=self.job.org_id, job_id=self.job.id, sheet=self.job.sheet,
-                row=row.number, column=problem.column, field=problem.field,
+                org_id=self.job.org_id, job_id=self.job.id, sheet=part.sheet,
+                seq=seqs[row.number], row=row.number, column=problem.column, field=problem.field,
                 value=problem.value, code=problem.code, message=problem.message,
                 cells=row.cells,
             ).to_mongo()

@@ -29,14 +29,15 @@ async def error_report(actor: Actor, job_id: ObjectId) -> list[ReportSheet] | No
     if job is None:
         return None
     errors = await ImportRowError.find_in(actor.org_id, {"job_id": job.id},
-                                          sort=[("sheet", 1), ("row", 1), ("_id", 1)])
+                                          sort=[("seq", 1), ("_id", 1)])
+    headers = {part.sheet: part.headers for part in job.parts}
     by_row: dict[tuple[str, int], list[ImportRowError]] = {}
     for error in errors:
         by_row.setdefault((error.sheet or "Errors", error.row), []).append(error)
     sheets: dict[str, ReportSheet] = {}
     for (sheet_name, _), row_errors in by_row.items():
         report = sheets.setdefault(sheet_name, ReportSheet(
-            sheet_name, job.sheet_headers.get(sheet_name, job.headers), []))
+            sheet_name, headers.get(sheet_name, job.headers), []))
         messages = "; ".join(
             f"{e.column}: {e.message}" if e.column else e.message for e in row_errors)
         report.rows.append([neutralize(c) for c in row_errors[0].cells] + [neutralize(messages)])

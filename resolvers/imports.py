@@ -185,23 +185,22 @@ async def list_import_jobs(actor: Actor, first: int | None, after: str | None,
 
 async def row_errors(actor: Actor, job: ImportJob, first: int | None,
                      after: str | None) -> Page[ImportRowError]:
-    """A job's row errors in row order; read in bounded row windows."""
+    """A job's row errors in file order; read in bounded windows of row positions."""
     limit = page_size(first)
     cursor = decode_cursor(after)
-    after_row, after_id = (int(cursor[0]), str(cursor[1])) if cursor else (0, "")
-    last_row = (job.total_rows or 0) + (1 if job.has_headers else 0)
+    after_seq, after_id = (int(cursor[0]), str(cursor[1])) if cursor else (0, "")
     found: list[ImportRowError] = []
-    low, width = after_row, max(2 * (limit + 1), 64)
-    while len(found) <= limit and low <= last_row:
-        window = {"job_id": job.id, "row": {"$gte": low, "$lt": low + width}}
-        rows = await ImportRowError.find_in(actor.org_id, window, sort=[("row", 1), ("_id", 1)])
-        found += [e for e in rows if (e.row, str(e.id)) > (after_row, after_id)]
+    low, width = after_seq, max(2 * (limit + 1), 64)
+    while len(found) <= limit and low <= (job.total_rows or 0):
+        window = {"job_id": job.id, "seq": {"$gte": low, "$lt": low + width}}
+        rows = await ImportRowError.find_in(actor.org_id, window, sort=[("seq", 1), ("_id", 1)])
+        found += [e for e in rows if (e.seq, str(e.id)) > (after_seq, after_id)]
         low, width = low + width, width * 2
 
     async def total() -> int:
         return await ImportRowError.count_in(actor.org_id, {"job_id": job.id})
 
-    return Page(items=[(encode_cursor(e.row, str(e.id)), e) for e in found[:limit]],
+    return Page(items=[(encode_cursor(e.seq, str(e.id)), e) for e in found[:limit]],
                 has_next_page=len(found) > limit, count=total)
 
 
