@@ -22,6 +22,7 @@ from app.settings import Settings
 from importers.worker import work, worker_name
 from resolvers.error_report import as_csv, as_xlsx, error_report
 from resolvers.errors import Forbidden
+from resolvers.imports import template_workbook
 from schema import build_schema
 from schema.context import Context
 from schema.ids import from_global_id
@@ -29,6 +30,8 @@ from schema.ids import from_global_id
 log = logging.getLogger(__name__)
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+UNAUTHORIZED = JSONResponse({"error": "A valid API key is required."}, status_code=401,
+                            headers={"WWW-Authenticate": "Bearer"})
 
 
 class GraphQLApp(GraphQL[Context, None]):
@@ -90,12 +93,22 @@ def create_app(settings: Settings | None = None) -> Starlette:
     )
     graphql.max_upload_bytes = settings.max_upload_bytes
 
-    async def import_errors(request: Request) -> Response:
-        key = bearer_key(request.headers)
-        actor = None if key is None else await actor_for_key(key)
+    async def import_template(request: Request) -> Response:
+        actor = await actor_for_key(bearer_key(request.headers) or "")
         if actor is None:
-            return JSONResponse({"error": "A valid API key is required."}, status_code=401,
-                                headers={"WWW-Authenticate": "Bearer"})
+            return UNAUTHORIZED
+        try:
+            workbook = await template_workbook(actor)
+        except Forbidden:
+            return JSONResponse({"error": "Your API key's role may not import."},
+                                status_code=403)
+        return Response(workbook, media_type=XLSX_TYPE, headers={
+            "Content-Disposition": 'attachment; filename="import-template.xlsx"'})
+
+    async def import_errors(request: Request) -> Response:
+        actor = await actor_for_key(bearer_key(request.headers) or "")
+        if actor is None:
+            return UNAUTHORIZED
         if request.path_params["format"] not in ("csv", "xlsx"):
             return JSONResponse({"error": "Ask for errors.csv or errors.xlsx."}, status_code=404)
         job_id = from_global_id(request.path_params["job_id"], "ImportJob")
@@ -141,6 +154,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app = Starlette(
         routes=[
             Route("/graphql", GraphQLEndpoint(graphql, settings.graphiql)),
+            Route("/import-template.xlsx", import_template),
             Route("/imports/{job_id}/errors.{format:str}", import_errors),
             Route("/healthz", healthz),
             Route("/readyz", readyz),

@@ -13,6 +13,8 @@ class Entity(StrEnum):
     SITES = "SITES"
     CONTACTS = "CONTACTS"
     EQUIPMENT = "EQUIPMENT"
+    # The standard template: a workbook with a sheet per entity above.
+    TEMPLATE = "TEMPLATE"
 
 
 class FieldType(StrEnum):
@@ -98,12 +100,17 @@ CUSTOMER_FIELDS = [
     Field("account_number", "Account Number", aliases=("Account No", "Acct No")),
 ]
 
+_SITE_ADDRESS = _address("address", SITE_ADDRESS_LABELS, SITE_ADDRESS_ALIASES)
+# In this order on the template's Sites sheet: column B is Address Line 1 and
+# column E the Billing Customer, as the guide users follow describes.
 SITE_FIELDS = [
-    Field("name", "Site Name", aliases=("Site", "Name")),
-    *_address("address", SITE_ADDRESS_LABELS, SITE_ADDRESS_ALIASES),
+    Field("name", "Site Name", aliases=("Site", "Name"),
+          description="Defaults to Address Line 1."),
+    *_SITE_ADDRESS[:3],
     Field("billing_customer", "Billing Customer", FieldType.REFERENCE, required=True,
           aliases=("Customer", "Customer Name", "Client"),
           description="The customer the site belongs to, by name."),
+    *_SITE_ADDRESS[3:],
     Field("contact_name", "Site Contact", aliases=("Contact", "Contact Name")),
     Field("phone", "Site Phone", FieldType.PHONE, aliases=("Phone",)),
     Field("email", "Site Email", FieldType.EMAIL, aliases=("Email",)),
@@ -142,6 +149,7 @@ FIELDS: dict[Entity, list[Field]] = {
     Entity.SITES: SITE_FIELDS,
     Entity.CONTACTS: CONTACT_FIELDS,
     Entity.EQUIPMENT: EQUIPMENT_FIELDS,
+    Entity.TEMPLATE: [],  # each sheet has the fields of its own entity
 }
 
 

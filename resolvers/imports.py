@@ -16,15 +16,18 @@ from documents.import_job import (
     ErrorPolicy,
     ImportJob,
     ImportMode,
+    ImportPart,
     ImportRowError,
     MappedColumn,
 )
 from documents.saved_mapping import SavedColumn, SavedMapping
+from importers.context import LOOKUP_FIELDS
 from importers.errors import ImportFileError
 from importers.fields import FIELDS, Entity, Field, field_for
 from importers.mapping import column_name, looks_like_headers, normalize_header, suggest
 from importers.readers import open_rows
 from importers.rows import cell_text
+from importers.template import SHEET_ORDER, build_template, entity_of_sheet, sheet_titles
 from importers.worker import uploads
 from resolvers import mappings
 from resolvers.actor import Actor, Permission
@@ -109,6 +112,36 @@ def _resolve_mapping(request: ImportRequest, headers: list[str]) -> list[MappedC
     return mapped
 
 
+async def _template_parts(actor: Actor, data: bytes) -> list[ImportPart]:
+    """The recognised sheets of a template workbook, in import order."""
+    try:
+        sheets = open_rows(data).sheets
+        if not sheets:
+            raise UserFacingError(Problem(
+                ErrorCode.UNSUPPORTED_FILE,
+                "The template is a workbook (XLSX, XLS or ODS), not a CSV file.", ["file"]))
+        found: dict[Entity, ImportPart] = {}
+        for sheet in sheets:
+            entity = entity_of_sheet(sheet, actor.settings.customer_label)
+            if entity is None or entity in found:
+                continue
+            first = next(open_rows(data, sheet).rows, [])
+            headers = [cell_text(c) or "" for c in first]
+            mapping = [MappedColumn(column=m.column, field=m.field)
+                       for m in suggest(entity, headers) if m.confidence == 1.0]
+            found[entity] = ImportPart(sheet=sheet, entity=entity.value, headers=headers,
+                                       mapping=mapping)
+    except ImportFileError as exc:
+        raise _file_problem(exc) from None
+    if not found:
+        names = ", ".join(sheet_titles(e, actor.settings.customer_label)[0] for e in SHEET_ORDER)
+        raise UserFacingError(Problem(
+            ErrorCode.UNSUPPORTED_FILE,
+            f"No sheet of the template ({names}) in this file; it has: {', '.join(sheets)}.",
+            ["file"]))
+    return [found[e] for e in SHEET_ORDER if e in found]
+
+
 async def import_file(actor: Actor, request: ImportRequest, max_bytes: int) -> ImportJob:
     actor.require(Permission.IMPORT)
     if request.idempotency_key:
@@ -125,6 +158,10 @@ async def import_file(actor: Actor, request: ImportRequest, max_bytes: int) -> I
         first_row = next(opened.rows, [])
     except ImportFileError as exc:
         raise _file_problem(exc) from None
+    parts: list[ImportPart] = []
+    if request.entity is Entity.TEMPLATE:
+        parts = await _template_parts(actor, request.data)
+        first_row = []
     if len(first_row) > MAX_COLUMNS:
         raise UserFacingError(Problem(
             ErrorCode.TOO_MANY_COLUMNS,
@@ -132,7 +169,7 @@ async def import_file(actor: Actor, request: ImportRequest, max_bytes: int) -> I
             ["file"]))
     headers = [cell_text(c) or "" for c in first_row] if request.has_headers else []
     request.mapping = await _mapping_request(actor, request, headers)
-    mapping = _resolve_mapping(request, headers)
+    mapping = [] if parts else _resolve_mapping(request, headers)
     if request.save_mapping_as:
         await mappings.mapping_save(actor, request.save_mapping_as, request.entity,
                                     request.has_headers, [
@@ -146,7 +183,7 @@ async def import_file(actor: Actor, request: ImportRequest, max_bytes: int) -> I
         file_name=request.file_name, format=opened.format.value, sheet=opened.sheet,
         has_headers=request.has_headers, headers=headers, mapping=mapping,
         mode=request.mode, dry_run=request.dry_run, error_policy=request.error_policy,
-        idempotency_key=request.idempotency_key,
+        idempotency_key=request.idempotency_key, parts=parts,
     )
     try:
         await ImportJob.collection().insert_one(job.to_mongo())
@@ -223,6 +260,16 @@ async def import_cancel(actor: Actor, job_id: ObjectId) -> ImportJob:
     found = await ImportJob.get_in(actor.org_id, job_id)
     assert found is not None
     return found
+
+
+async def template_workbook(actor: Actor) -> bytes:
+    """The standard template, with drop-down lists of the org's current lookups."""
+    actor.require(Permission.IMPORT)
+    lists = {}
+    for kind, (document, _, _) in LOOKUP_FIELDS.items():
+        lists[kind] = [doc.name for doc in await document.find_in(actor.org_id,
+                                                                   sort=[("name_key", 1)])]
+    return build_template(actor.settings.customer_label, lists)
 
 
 def import_fields(actor: Actor, entity: Entity) -> list[Field]:

@@ -1,0 +1,111 @@
+"""The standard import template: an Instructions sheet and a sheet per entity,
+with the field registry's columns and drop-down lists of the org's lookups.
+"""
+
+import io
+
+from openpyxl import Workbook
+from openpyxl.comments import Comment
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter, quote_sheetname
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from importers.fields import FIELDS, Entity, FieldType
+
+# Sheets in the order they are imported: sites, contacts and equipment name their customer.
+SHEET_ORDER = (Entity.CUSTOMERS, Entity.SITES, Entity.CONTACTS, Entity.EQUIPMENT)
+_TITLES = {Entity.SITES: "Sites", Entity.CONTACTS: "Contacts", Entity.EQUIPMENT: "Equipment"}
+
+
+def plural(label: str) -> str:
+    return label if label.endswith("s") else label + "s"
+
+
+def sheet_titles(entity: Entity, customer_label: str) -> list[str]:
+    """Sheet names that hold `entity`; the first is the template's own."""
+    if entity is Entity.CUSTOMERS:
+        return list(dict.fromkeys([plural(customer_label), customer_label, "Customers",
+                                   "Customer", "Clients", "Client"]))
+    return [_TITLES[entity]]
+
+
+def entity_of_sheet(name: str, customer_label: str) -> Entity | None:
+    folded = name.strip().casefold()
+    for entity in SHEET_ORDER:
+        if folded in {t.casefold() for t in sheet_titles(entity, customer_label)}:
+            return entity
+    return None
+
+
+def build_template(customer_label: str, lists: dict[str, list[str]]) -> bytes:
+    """`lists`: the org's current names for each lookup field (customer_type, ...)."""
+    workbook = Workbook()
+    instructions = workbook.active
+    assert instructions is not None
+    instructions.title = "Instructions"
+    customers_title = plural(customer_label)
+    lines = [
+        f"How to import {customers_title.lower()}, sites, contacts and equipment",
+        "",
+        f"1. Fill in the sheets you need, one row per {customer_label.lower()}, site, "
+        "contact or equipment item; leave out columns that do not apply.",
+        f"2. The {customer_label.lower()} name is the unique identifier: a row with a name "
+        "that exists updates it (empty cells never erase anything).",
+        "3. Sites, contacts and equipment name their billing customer or customer by name; "
+        f"the {customers_title} sheet is imported first, so it can add them in the same file.",
+        "4. Import the file with entity TEMPLATE. The results list every row that failed, "
+        "with its sheet, row, column and reason.",
+        "",
+        "Columns (* required):",
+    ]
+    for entity in SHEET_ORDER:
+        title = sheet_titles(entity, customer_label)[0]
+        lines.append("")
+        lines.append(title)
+        for target in FIELDS[entity]:
+            required = " *" if target.required else ""
+            detail = f": {target.description}" if target.description else ""
+            lines.append(f"  {target.label}{required}{detail}")
+    for line in lines:
+        instructions.append([line])
+    instructions["A1"].font = Font(bold=True, size=14)
+    instructions.column_dimensions["A"].width = 110
+
+    values = workbook.create_sheet("Lists")
+    ranges: dict[str, str] = {}
+    for index, (key, names) in enumerate(sorted(lists.items()), start=1):
+        letter = get_column_letter(index)
+        values.cell(row=1, column=index, value=key)
+        for row, name in enumerate(names, start=2):
+            values.cell(row=row, column=index, value=name)
+        if names:
+            ranges[key] = f"{quote_sheetname('Lists')}!${letter}$2:${letter}${len(names) + 1}"
+    values.sheet_state = "hidden"
+
+    for entity in SHEET_ORDER:
+        sheet = workbook.create_sheet(sheet_titles(entity, customer_label)[0],
+                                      index=len(workbook.sheetnames) - 1)
+        for column, target in enumerate(FIELDS[entity], start=1):
+            cell = sheet.cell(row=1, column=column, value=target.label)
+            cell.font = Font(bold=True)
+            if target.description:
+                cell.comment = Comment(target.description, "sitebook")
+            sheet.column_dimensions[get_column_letter(column)].width = max(
+                14, len(target.label) + 4)
+            cells = f"{get_column_letter(column)}2:{get_column_letter(column)}1048576"
+            if target.key in ranges:
+                validation = DataValidation(type="list", formula1=ranges[target.key],
+                                            allow_blank=True)
+            elif target.type is FieldType.BOOLEAN:
+                validation = DataValidation(type="list", formula1='"Yes,No"', allow_blank=True)
+            else:
+                continue
+            # Customer types and lead sources may be new: warn, do not refuse.
+            validation.errorStyle = "warning" if target.key in (
+                "customer_type", "lead_source") else "stop"
+            sheet.add_data_validation(validation)
+            validation.add(cells)
+        sheet.freeze_panes = "A2"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
