@@ -4,6 +4,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import Any
 
 from starlette.applications import Starlette
@@ -142,7 +143,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         if database.is_embedded:
             await ensure_demo_org(settings)
         stop = asyncio.Event()
-        workers = [asyncio.create_task(work(database.db, worker_name(n), stop))
+        lease = timedelta(seconds=settings.import_lease_seconds)
+        workers = [asyncio.create_task(work(database.db, worker_name(n), stop, lease))
                    for n in range(settings.import_workers)]
         try:
             yield

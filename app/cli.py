@@ -1,21 +1,30 @@
 """The `sitebook` command line."""
 
 import asyncio
+import json
 import logging
 import signal
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from pathlib import Path
 from typing import TypeVar
 
 import typer
 import uvicorn
 from rich.console import Console
+from rich.progress import Progress
 
 from app.auth import AlreadyExists, create_api_key, create_org, revoke_api_key
 from app.database import Database
 from app.settings import Settings
 from documents.api_key import ApiKey, Role
+from documents.import_job import FINISHED, ImportJob, ImportRowError, ImportStatus
 from documents.organization import Organization
-from importers.worker import work, worker_name
+from importers.fields import Entity
+from importers.worker import JobRun, claim, work, worker_name
+from resolvers.actor import Actor
+from resolvers.errors import UserFacingError
+from resolvers.imports import ImportRequest, import_file, template_workbook
 
 T = TypeVar("T")
 
@@ -66,11 +75,14 @@ def worker(
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        database = Database(Settings())
+        settings = Settings()
+        database = Database(settings)
         await database.open()
+        lease = timedelta(seconds=settings.import_lease_seconds)
         try:
             err.print(f"{count} import worker(s) waiting for jobs")
-            await asyncio.gather(*(work(database.db, worker_name(n), stop) for n in range(count)))
+            await asyncio.gather(*(work(database.db, worker_name(n), stop, lease)
+                                   for n in range(count)))
         finally:
             await database.close()
 
@@ -137,6 +149,106 @@ def apikey_revoke(prefix: str) -> None:
         err.print(f"revoked {prefix}")
 
     _with_database(revoke)
+
+
+def _actor(org: Organization) -> Actor:
+    # The command line speaks for the organization with an admin's rights.
+    assert org.id is not None
+    return Actor(org_id=org.id, org_slug=org.slug, role=Role.ADMIN, settings=org.settings)
+
+
+async def _org(slug: str) -> Organization:
+    found = await Organization.find_one({"slug": slug})
+    if found is None:
+        err.print(f"[red]no organization {slug!r}[/red]")
+        raise typer.Exit(1)
+    return found
+
+
+def _mapping(path: Path | None) -> list[tuple[int | None, str | None, str]] | None:
+    """A mapping file: {"Header": "field", ...} or [{"column"|"header": ..., "field": ...}]."""
+    if path is None:
+        return None
+    given = json.loads(path.read_text())
+    if isinstance(given, dict):
+        return [(None, str(header), str(field)) for header, field in given.items()]
+    return [(item.get("column"), item.get("header"), item["field"]) for item in given]
+
+
+@cli.command("import")
+def import_command(
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="CSV, XLSX, XLS or ODS."),
+    org: str = typer.Option(..., help="The organization's slug."),
+    entity: Entity = typer.Option(..., help="CUSTOMERS, SITES, CONTACTS, EQUIPMENT, TEMPLATE."),
+    mapping: Path | None = typer.Option(None, help="A JSON mapping; default: suggested."),
+    sheet: str | None = typer.Option(None, help="The sheet to read (default: the first)."),
+    no_headers: bool = typer.Option(False, "--no-headers", help="The first row is data."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Check everything, write nothing."),
+) -> None:
+    """Import a file with the same pipeline as the API, showing progress."""
+
+    request = ImportRequest(
+        entity=entity, file_name=file.name, data=file.read_bytes(), sheet=sheet,
+        has_headers=not no_headers, mapping=_mapping(mapping), dry_run=dry_run)
+
+    async def run() -> ImportJob:
+        actor = _actor(await _org(org))
+        try:
+            job = await import_file(actor, request, Settings().max_upload_bytes)
+        except UserFacingError as exc:
+            for problem in exc.problems:
+                err.print(f"[red]{problem.code.value}[/red]: {problem.message}")
+            raise typer.Exit(1) from None
+        assert job.id is not None
+        claimed = await claim(worker_name(0), job.id)
+        database = ImportJob.collection().database
+        with Progress(console=err) as progress:
+            task = progress.add_task(f"importing {file.name}", total=None)
+            running = asyncio.create_task(JobRun(claimed, database).run()) if claimed else None
+            while True:
+                current = await ImportJob.get(job.id)
+                assert current is not None
+                progress.update(task, completed=current.checkpoint_row,
+                                total=current.total_rows)
+                if current.status in FINISHED:
+                    break
+                await asyncio.sleep(0.2)
+            if running is not None:
+                await running
+        return current
+
+    job = _with_database(run)
+    totals = job.totals
+    typer.echo(f"{job.status.value}: {totals.rows} rows, {totals.created} created, "
+               f"{totals.updated} updated, {totals.unchanged} unchanged, {totals.failed} failed"
+               + (" (dry run: nothing written)" if job.dry_run else ""))
+    if job.failure_reason:
+        typer.echo(job.failure_reason)
+
+    async def first_errors() -> list[ImportRowError]:
+        return await ImportRowError.find_in(job.org_id, {"job_id": job.id},
+                                            sort=[("seq", 1)], limit=10)
+
+    for error in _with_database(first_errors) if totals.failed else []:
+        where = f"{error.sheet + ' ' if error.sheet else ''}row {error.row}"
+        column = f", {error.column}" if error.column else ""
+        typer.echo(f"  {where}{column}: {error.code}: {error.message}")
+    if job.status in (ImportStatus.FAILED, ImportStatus.CANCELLED):
+        raise typer.Exit(1)
+
+
+@cli.command()
+def template(
+    out: Path = typer.Argument(..., dir_okay=False, help="Where to write the workbook."),
+    org: str = typer.Option(..., help="The organization's slug."),
+) -> None:
+    """Write the standard import template, with the organization's lookup lists."""
+
+    async def build() -> bytes:
+        return await template_workbook(_actor(await _org(org)))
+
+    out.write_bytes(_with_database(build))
+    err.print(f"wrote {out}")
 
 
 def main() -> None:

@@ -3,6 +3,7 @@
 from dataclasses import dataclass, field
 
 from beanie import PydanticObjectId
+from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import DuplicateKeyError
 
 from documents.import_job import ImportMode
@@ -27,6 +28,8 @@ class LoadContext:
     dry_run: bool = False
     # Customer name keys named anywhere in the file (for links to later rows).
     names_in_file: set[str] = field(default_factory=set)
+    # The batch's transaction: its writes land together with its checkpoint, or not at all.
+    session: AsyncClientSession | None = None
     _lookups: dict[str, dict[str, PydanticObjectId]] = field(default_factory=dict)
 
     async def lookup(self, kind: str, name: str) -> PydanticObjectId | None:

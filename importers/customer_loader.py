@@ -161,7 +161,8 @@ async def _write(ctx: LoadContext, working: dict[str, tuple[Customer, int | None
         return
     replaces = sum(isinstance(op, ReplaceOne) for op in operations)
     try:
-        written = await Customer.collection().bulk_write(operations, ordered=False)
+        written = await Customer.collection().bulk_write(
+            operations, ordered=False, session=ctx.session)
     except BulkWriteError:
         raise ConcurrentChange() from None  # a name taken meanwhile
     if written.matched_count < replaces:

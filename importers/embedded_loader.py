@@ -204,7 +204,8 @@ async def load_embedded(kind: EmbeddedKind, ctx: LoadContext,
         operations.append(ReplaceOne(
             Customer.scoped(ctx.org_id, {"_id": customer.id, "version": versions[key]}),
             customer.to_mongo()))
-    written = await Customer.collection().bulk_write(operations, ordered=False)
+    written = await Customer.collection().bulk_write(operations, ordered=False,
+                                                     session=ctx.session)
     if written.matched_count < len(operations):
         raise ConcurrentChange()
     return counts

@@ -23,7 +23,9 @@ from typing import Any
 from beanie import PydanticObjectId
 from gridfs import AsyncGridFSBucket
 from pymongo import ReturnDocument
+from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import PyMongoError
 
 from documents.base import utcnow
 from documents.customer import BillingArrangement, Customer
@@ -64,6 +66,10 @@ LOADERS: dict[Entity, Loader] = {
 }
 
 
+class TransientTransactionError(Exception):
+    """A write conflict aborted the batch's transaction: run it again."""
+
+
 class LostLease(Exception):
     """Another worker holds the job now (or it was cancelled): stop quietly."""
 
@@ -76,13 +82,17 @@ def uploads(database: AsyncDatabase[dict[str, Any]]) -> AsyncGridFSBucket:
     return AsyncGridFSBucket(database, bucket_name="uploads")
 
 
-async def claim(owner: str) -> ImportJob | None:
+async def claim(owner: str, job_id: PydanticObjectId | None = None,
+                lease: timedelta = LEASE) -> ImportJob | None:
+    """Take a queued job (or a running one whose worker's lease expired)."""
     now = utcnow()
+    claimable: dict[str, Any] = {
+        "$or": [{"status": ImportStatus.QUEUED},
+                {"status": ImportStatus.RUNNING, "lease_expires_at": {"$lt": now}}]}
     raw = await ImportJob.collection().find_one_and_update(
-        {"$or": [{"status": ImportStatus.QUEUED},
-                 {"status": ImportStatus.RUNNING, "lease_expires_at": {"$lt": now}}]},
+        claimable if job_id is None else {"_id": job_id, **claimable},
         {"$set": {"status": ImportStatus.RUNNING, "lease_owner": owner,
-                  "lease_expires_at": now + LEASE},
+                  "lease_expires_at": now + lease},
          "$inc": {"fencing_token": 1}},
         sort=[("created_at", 1)],
         return_document=ReturnDocument.AFTER,
@@ -103,8 +113,10 @@ class Part:
 
 
 class JobRun:
-    def __init__(self, job: ImportJob, database: AsyncDatabase[dict[str, Any]]) -> None:
+    def __init__(self, job: ImportJob, database: AsyncDatabase[dict[str, Any]],
+                 lease: timedelta = LEASE) -> None:
         self.job = job
+        self.lease = lease
         self.database = database
         self.token = job.fencing_token
         if job.parts:  # a TEMPLATE workbook: its sheets in dependency order
@@ -118,9 +130,10 @@ class JobRun:
         return ImportJob.scoped(self.job.org_id, {"_id": self.job.id,
                                                   "fencing_token": self.token})
 
-    async def _update(self, update: dict[str, Any]) -> None:
+    async def _update(self, update: dict[str, Any],
+                      session: AsyncClientSession | None = None) -> None:
         done = await ImportJob.collection().update_one(
-            {**self._guard(), "cancel_requested": False}, update)
+            {**self._guard(), "cancel_requested": False}, update, session=session)
         if done.matched_count == 0:
             raise LostLease()
 
@@ -240,22 +253,39 @@ class JobRun:
                               f"{first.problems[0].message}")
         for attempt in range(_RETRIES):
             try:
-                counts = await loader(ctx, rows())
-                break
-            except ConcurrentChange:
+                return await self._commit(ctx, part, seqs, rows(), len(batch))
+            except (ConcurrentChange, TransientTransactionError):
                 if attempt == _RETRIES - 1:
                     raise
-        await self._record_errors(part, seqs, counts.failed)
-        totals = ImportTotals(rows=len(batch), created=counts.created, updated=counts.updated,
-                              unchanged=counts.unchanged, failed=len(counts.failed))
-        await self._update({
-            "$set": {"checkpoint_row": batch[-1][0], "lease_expires_at": utcnow() + LEASE},
-            "$inc": {f"totals.{k}": v for k, v in totals.model_dump().items() if v},
-        })
+        raise AssertionError("unreachable")
+
+    async def _commit(self, ctx: LoadContext, part: Part, seqs: dict[int, int],
+                      rows: list[SourceRow], size: int) -> list[tuple[str, str]]:
+        """The batch's writes, its row errors and its checkpoint, in one transaction:
+        a worker that dies mid-batch leaves nothing of it, so the batch runs again
+        exactly, and the totals stay right.
+        """
+        try:
+            async with self.database.client.start_session() as session, \
+                    await session.start_transaction():
+                counts = await LOADERS[part.entity](replace(ctx, session=session), rows)
+                await self._record_errors(part, seqs, counts.failed, session)
+                totals = ImportTotals(rows=size, created=counts.created,
+                                      updated=counts.updated, unchanged=counts.unchanged,
+                                      failed=len(counts.failed))
+                await self._update({
+                    "$set": {"checkpoint_row": max(seqs.values()),
+                             "lease_expires_at": utcnow() + self.lease},
+                    "$inc": {f"totals.{k}": v for k, v in totals.model_dump().items() if v},
+                }, session)
+        except PyMongoError as exc:
+            if exc.has_error_label("TransientTransactionError"):
+                raise TransientTransactionError() from exc
+            raise
         return counts.deferred_links
 
-    async def _record_errors(self, part: Part, seqs: dict[int, int],
-                             failed: list[SourceRow]) -> None:
+    async def _record_errors(self, part: Part, seqs: dict[int, int], failed: list[SourceRow],
+                             session: AsyncClientSession | None = None) -> None:
         errors = [
             ImportRowError(
                 org_id=self.job.org_id, job_id=self.job.id, sheet=part.sheet,
@@ -268,7 +298,7 @@ class JobRun:
         for error in errors:
             error.pop("_id", None)
         if errors:
-            await ImportRowError.collection().insert_many(errors)
+            await ImportRowError.collection().insert_many(errors, session=session)
 
     async def _current(self) -> ImportJob:
         raw = await ImportJob.collection().find_one(self._guard())
@@ -303,14 +333,14 @@ def worker_name(index: int) -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{index}"
 
 
-async def work(database: AsyncDatabase[dict[str, Any]], owner: str,
-               stop: asyncio.Event, idle_seconds: float = 0.5) -> None:
+async def work(database: AsyncDatabase[dict[str, Any]], owner: str, stop: asyncio.Event,
+               lease: timedelta = LEASE, idle_seconds: float = 0.5) -> None:
     """Claim and run jobs until `stop` is set. Nothing here ends the loop but `stop`."""
     while not stop.is_set():
         try:
-            job = await claim(owner)
+            job = await claim(owner, lease=lease)
             if job is not None:
-                await JobRun(job, database).run()
+                await JobRun(job, database, lease).run()
                 continue
         except Exception:
             log.exception("import worker %s: claim failed; retrying", owner)
