@@ -11,10 +11,12 @@ from starlette.applications import Starlette
 from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.types.unset import UnsetType
 
 from app.auth import actor_for_key
 from app.bootstrap import ensure_demo_org
@@ -39,8 +41,19 @@ class GraphQLApp(GraphQL[Context, None]):
     max_upload_bytes: int
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
-        return Context(actor=request.scope["sitebook.actor"],
+        return Context(authenticated=request.scope.get("sitebook.actor"),
                        max_upload_bytes=self.max_upload_bytes)
+
+    async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
+        """A websocket client may send its key in connection_init: {"Authorization": ...}."""
+        if context.authenticated is None:
+            params = {k.lower(): v for k, v in context.connection_params.items()}
+            scheme, _, key = str(params.get("authorization", "")).partition(" ")
+            if scheme.lower() == "bearer":
+                context.authenticated = await actor_for_key(key.strip())
+            if context.authenticated is None:
+                raise ConnectionRejectionError()
+        return {}
 
 
 def bearer_key(headers: Headers) -> str | None:
@@ -67,8 +80,10 @@ class GraphQLEndpoint:
             )
             await response(scope, receive, send)
             return
+        key = bearer_key(Headers(scope=scope))
+        if scope["type"] == "websocket" and key is not None:
+            scope["sitebook.actor"] = await actor_for_key(key)
         if scope["type"] == "http":
-            key = bearer_key(Headers(scope=scope))
             actor = None if key is None else await actor_for_key(key)
             if actor is None:
                 response = JSONResponse(
@@ -153,9 +168,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
             await asyncio.gather(*workers)
             await database.close()
 
+    endpoint = GraphQLEndpoint(graphql, settings.graphiql)
     app = Starlette(
         routes=[
-            Route("/graphql", GraphQLEndpoint(graphql, settings.graphiql)),
+            Route("/graphql", endpoint),
+            WebSocketRoute("/graphql", endpoint),  # subscriptions (graphql-transport-ws)
             Route("/import-template.xlsx", import_template),
             Route("/imports/{job_id}/errors.{format:str}", import_errors),
             Route("/healthz", healthz),

@@ -1,9 +1,12 @@
-"""importFile, importJob(s), importCancel, importFields: starting and reading imports.
+"""importFile, importJob(s), importCancel, importFields, importJobUpdated: starting
+and following imports.
 
 `importFile` checks the file and the mapping, stores the file in GridFS and
 queues a job; it answers at once, before any row is read. Workers do the rest.
 """
 
+import asyncio
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -345,3 +348,25 @@ async def import_analyze(actor: Actor, entity: Entity, file_name: str, data: byt
         unmapped_columns=[column_name(i, headers) for i in range(width) if i not in mapped],
         matched=matched,
     )
+
+
+async def watch_import_job(actor: Actor, job_id: ObjectId,
+                           every: float = 0.25) -> AsyncIterator[ImportJob]:
+    """The job now, then again at each change of progress or status, until it ends.
+
+    Polls the job document: workers may run in other processes or machines, and
+    the database is the one place every replica sees.
+    """
+    actor.require(Permission.READ_IMPORTS)
+    last: tuple[object, ...] | None = None
+    while True:
+        job = await ImportJob.get_in(actor.org_id, job_id)
+        if job is None:
+            raise not_found("Import job", ["id"])
+        state = (job.status, job.checkpoint_row, job.total_rows, job.totals)
+        if state != last:
+            last = state
+            yield job
+        if job.status in FINISHED:
+            return
+        await asyncio.sleep(every)

@@ -10,7 +10,7 @@ from schema.admin_mutations import AdminMutations
 from schema.customer_mutations import CustomerMutations
 from schema.embedded_mutations import EmbeddedMutations
 from schema.errors import MaskUnexpectedErrors
-from schema.imports import ImportJob, ImportMutations, ImportQueries
+from schema.imports import ImportJob, ImportMutations, ImportQueries, ImportSubscriptions
 from schema.query import Query as BaseQuery
 from schema.types import (
     Contact,
@@ -44,6 +44,7 @@ def build_schema() -> Schema:
     return Schema(
         query=Query,
         mutation=Mutation,
+        subscription=ImportSubscriptions,
         # Node implementations are reached only through the interface.
         types=[Customer, Site, Contact, Equipment, CustomerType, LeadSource, PaymentTerm,
                PriceLevel, User, ImportJob],

@@ -1,19 +1,30 @@
 from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
 
 from strawberry.types import Info as StrawberryInfo
 
 from resolvers.actor import Actor
+from resolvers.errors import Forbidden
 from resolvers.loaders import Loaders
 
 
 @dataclass
 class Context:
-    actor: Actor
+    # Set from the request's key; a websocket may bring its key in connection_init instead.
+    authenticated: Actor | None
     max_upload_bytes: int
-    loaders: Loaders = field(init=False)
+    connection_params: dict[str, Any] = field(default_factory=dict)
 
-    def __post_init__(self) -> None:
-        self.loaders = Loaders(self.actor)
+    @property
+    def actor(self) -> Actor:
+        if self.authenticated is None:
+            raise Forbidden("Send an API key first.")
+        return self.authenticated
+
+    @cached_property
+    def loaders(self) -> Loaders:
+        return Loaders(self.actor)
 
 
 Info = StrawberryInfo[Context, None]

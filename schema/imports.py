@@ -1,5 +1,6 @@
 """Import types, inputs, the importFile/importCancel mutations and import queries."""
 
+from collections.abc import AsyncGenerator
 from datetime import datetime
 from typing import Self
 
@@ -345,3 +346,15 @@ class ImportQueries:
         return [ImportField(key=f.key, label=f.label, required=f.required, type=f.type,
                             aliases=list(f.aliases), description=f.description)
                 for f in imports.import_fields(info.context.actor, entity)]
+
+
+@strawberry.type
+class ImportSubscriptions:
+    @strawberry.subscription(description="The job's progress, one event per step and one "
+                             "when it ends.")
+    async def import_job_updated(
+        self, info: Info, id: strawberry.ID  # noqa: A002
+    ) -> AsyncGenerator[ImportJob, None]:
+        jobs = imports.watch_import_job(info.context.actor, from_global_id(id, "ImportJob"))
+        async for job in jobs:
+            yield ImportJob.from_doc(job)
