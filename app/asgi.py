@@ -25,7 +25,7 @@ from app.settings import Settings
 from importers.worker import work, worker_name
 from resolvers.error_report import as_csv, as_xlsx, error_report
 from resolvers.errors import Forbidden
-from resolvers.imports import template_workbook
+from resolvers.imports import ImportLimits, template_workbook
 from schema import build_schema
 from schema.context import Context
 from schema.ids import from_global_id
@@ -38,11 +38,11 @@ UNAUTHORIZED = JSONResponse({"error": "A valid API key is required."}, status_co
 
 
 class GraphQLApp(GraphQL[Context, None]):
-    max_upload_bytes: int
+    import_limits: ImportLimits
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         return Context(authenticated=request.scope.get("sitebook.actor"),
-                       max_upload_bytes=self.max_upload_bytes)
+                       import_limits=self.import_limits)
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
         """A websocket client may send its key in connection_init: {"Authorization": ...}."""
@@ -107,7 +107,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         allow_queries_via_get=False,
         multipart_uploads_enabled=True,
     )
-    graphql.max_upload_bytes = settings.max_upload_bytes
+    graphql.import_limits = settings.import_limits
 
     async def import_template(request: Request) -> Response:
         actor = await actor_for_key(bearer_key(request.headers) or "")

@@ -194,7 +194,7 @@ def import_command(
     async def run() -> ImportJob:
         actor = _actor(await _org(org))
         try:
-            job = await import_file(actor, request, Settings().max_upload_bytes)
+            job = await import_file(actor, request, Settings().import_limits)
         except UserFacingError as exc:
             for problem in exc.problems:
                 err.print(f"[red]{problem.code.value}[/red]: {problem.message}")

@@ -4,6 +4,8 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from resolvers.imports import ImportLimits
+
 
 class Settings(BaseSettings):
     """Everything configurable, from the environment; no secrets in code."""
@@ -26,6 +28,14 @@ class Settings(BaseSettings):
                                         validation_alias="SITEBOOK_IMPORT_LEASE_SECONDS")
     max_upload_bytes: int = Field(default=100 * 1024 * 1024,
                                   validation_alias="SITEBOOK_MAX_UPLOAD_BYTES")
+    max_import_rows: int = Field(default=1_048_576, validation_alias="SITEBOOK_MAX_IMPORT_ROWS")
+    max_import_columns: int = Field(default=1_000,
+                                    validation_alias="SITEBOOK_MAX_IMPORT_COLUMNS")
+
+    @property
+    def import_limits(self) -> ImportLimits:
+        return ImportLimits(self.max_upload_bytes, self.max_import_rows,
+                            self.max_import_columns)
 
     @property
     def graphiql(self) -> bool:

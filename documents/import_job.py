@@ -86,6 +86,7 @@ class ImportJob(TenantDocument):
     finished_at: datetime | None = None
     failure_reason: str | None = None
     total_rows: int | None = None
+    max_rows: int = 1_048_576
     date_orders: list[ColumnDateOrder] = Field(default_factory=list)
     # Data rows fully processed (across sheets); a worker that takes over resumes after them.
     checkpoint_row: int = 0

@@ -118,8 +118,14 @@ def _decode(data: bytes) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         pass
-    best = from_bytes(data[:1_000_000]).best()
+    matches = from_bytes(data[:1_000_000])
+    best = matches.best()
     encoding = best.encoding if best is not None else "cp1252"
+    # Short texts often fit several code pages equally well; Windows' western
+    # one is by far the most common source of non-UTF-8 spreadsheets.
+    if best is not None and any(m.encoding == "cp1252" and m.chaos == best.chaos
+                                and m.coherence == best.coherence for m in matches):
+        encoding = "cp1252"
     try:
         return data.decode(encoding)
     except (UnicodeDecodeError, LookupError):

@@ -44,7 +44,7 @@ from importers.context import LoadContext
 from importers.customer_loader import BatchCounts, ConcurrentChange, load_customers, row_name
 from importers.dates import DateOrder, detect_order
 from importers.embedded_loader import CONTACTS, EQUIPMENT, SITES, load_embedded
-from importers.errors import ImportFileError
+from importers.errors import FileErrorCode, ImportFileError
 from importers.fields import Entity, FieldType, field_for
 from importers.readers import Cell, open_rows
 from importers.rows import SourceRow, read_row
@@ -188,6 +188,10 @@ class JobRun:
                 name = row_name(row.values)
                 if name:
                     ctx.names_in_file.add(name_key(name))
+        if total > self.job.max_rows:
+            raise ImportFileError(FileErrorCode.TOO_MANY_ROWS,
+                                  f"The file has {total:,} rows; at most "
+                                  f"{self.job.max_rows:,} are imported at once.")
         orders = []
         for (index, column), texts in date_texts.items():
             order, from_values = detect_order(texts, default)

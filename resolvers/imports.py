@@ -37,7 +37,19 @@ from resolvers.actor import Actor, Permission
 from resolvers.errors import ErrorCode, Problem, UserFacingError, not_found
 from resolvers.pagination import Page, decode_cursor, encode_cursor, page_size
 
-MAX_COLUMNS = 1000
+
+@dataclass(frozen=True)
+class ImportLimits:
+    max_bytes: int = 100 * 1024 * 1024
+    max_rows: int = 1_048_576  # Excel's own limit
+    max_columns: int = 1_000
+
+
+def _check_size(data: bytes, limits: ImportLimits) -> None:
+    if len(data) > limits.max_bytes:
+        raise UserFacingError(Problem(
+            ErrorCode.FILE_TOO_LARGE,
+            f"The file is {len(data):,} bytes; the limit is {limits.max_bytes:,}.", ["file"]))
 
 
 @dataclass
@@ -145,17 +157,14 @@ async def _template_parts(actor: Actor, data: bytes) -> list[ImportPart]:
     return [found[e] for e in SHEET_ORDER if e in found]
 
 
-async def import_file(actor: Actor, request: ImportRequest, max_bytes: int) -> ImportJob:
+async def import_file(actor: Actor, request: ImportRequest, limits: ImportLimits) -> ImportJob:
     actor.require(Permission.IMPORT)
     if request.idempotency_key:
         existing = await ImportJob.find_in(actor.org_id,
                                            {"idempotency_key": request.idempotency_key})
         if existing:
             return existing[0]
-    if len(request.data) > max_bytes:
-        raise UserFacingError(Problem(
-            ErrorCode.FILE_TOO_LARGE,
-            f"The file is {len(request.data):,} bytes; the limit is {max_bytes:,}.", ["file"]))
+    _check_size(request.data, limits)
     try:
         opened = open_rows(request.data, request.sheet)
         first_row = next(opened.rows, [])
@@ -165,11 +174,11 @@ async def import_file(actor: Actor, request: ImportRequest, max_bytes: int) -> I
     if request.entity is Entity.TEMPLATE:
         parts = await _template_parts(actor, request.data)
         first_row = []
-    if len(first_row) > MAX_COLUMNS:
+    if len(first_row) > limits.max_columns:
         raise UserFacingError(Problem(
             ErrorCode.TOO_MANY_COLUMNS,
-            f"The sheet has {len(first_row):,} columns; at most {MAX_COLUMNS:,} are read.",
-            ["file"]))
+            f"The sheet has {len(first_row):,} columns; at most {limits.max_columns:,} are "
+            "read.", ["file"]))
     headers = [cell_text(c) or "" for c in first_row] if request.has_headers else []
     request.mapping = await _mapping_request(actor, request, headers)
     mapping = [] if parts else _resolve_mapping(request, headers)
@@ -186,7 +195,7 @@ async def import_file(actor: Actor, request: ImportRequest, max_bytes: int) -> I
         file_name=request.file_name, format=opened.format.value, sheet=opened.sheet,
         has_headers=request.has_headers, headers=headers, mapping=mapping,
         mode=request.mode, dry_run=request.dry_run, error_policy=request.error_policy,
-        idempotency_key=request.idempotency_key, parts=parts,
+        idempotency_key=request.idempotency_key, parts=parts, max_rows=limits.max_rows,
     )
     try:
         await ImportJob.collection().insert_one(job.to_mongo())
@@ -308,13 +317,10 @@ SAMPLE_ROWS = 5
 
 async def import_analyze(actor: Actor, entity: Entity, file_name: str, data: bytes,
                          sheet: str | None, has_headers: bool | None,
-                         max_bytes: int) -> Analysis:
+                         limits: ImportLimits) -> Analysis:
     """What is in a file, and the mapping we propose for it."""
     actor.require(Permission.IMPORT)
-    if len(data) > max_bytes:
-        raise UserFacingError(Problem(
-            ErrorCode.FILE_TOO_LARGE,
-            f"The file is {len(data):,} bytes; the limit is {max_bytes:,}.", ["file"]))
+    _check_size(data, limits)
     try:
         opened = open_rows(data, sheet)
         rows = (row for row in opened.rows if any(c is not None for c in row))

@@ -6,6 +6,7 @@ from strawberry.types import Info as StrawberryInfo
 
 from resolvers.actor import Actor
 from resolvers.errors import Forbidden
+from resolvers.imports import ImportLimits
 from resolvers.loaders import Loaders
 
 
@@ -13,7 +14,7 @@ from resolvers.loaders import Loaders
 class Context:
     # Set from the request's key; a websocket may bring its key in connection_init instead.
     authenticated: Actor | None
-    max_upload_bytes: int
+    import_limits: ImportLimits
     connection_params: dict[str, Any] = field(default_factory=dict)
 
     @property

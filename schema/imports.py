@@ -257,7 +257,7 @@ class ImportMutations:
         )
         try:
             job = await imports.import_file(
-                info.context.actor, request, info.context.max_upload_bytes)
+                info.context.actor, request, info.context.import_limits)
         except UserFacingError as exc:
             return ImportJobPayload(user_errors=user_errors(exc))
         return ImportJobPayload(job=ImportJob.from_doc(job))
@@ -272,7 +272,7 @@ class ImportMutations:
             found = await imports.import_analyze(
                 info.context.actor, input.entity,
                 getattr(file, "filename", None) or "upload", data, input.sheet,
-                input.has_headers, info.context.max_upload_bytes)
+                input.has_headers, info.context.import_limits)
         except UserFacingError as exc:
             return ImportAnalysisPayload(user_errors=user_errors(exc))
         return ImportAnalysisPayload(analysis=ImportAnalysis(
