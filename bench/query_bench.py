@@ -246,7 +246,7 @@ async def main() -> None:
 async def run(uri: str, key: str, ids: list[PydanticObjectId], seconds: float) -> None:
     port = free_port()
     env = {**os.environ, "MONGODB_URI": uri, "SITEBOOK_DATABASE": DATABASE}
-    service = subprocess.Popen(  # noqa: S603, ASYNC220 - our own console script, started once
+    service = subprocess.Popen(  # noqa: ASYNC220 - our own console script, started once
         [str(Path(sys.executable).parent / "sitebook"), "serve", "--port", str(port)],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )

@@ -5,12 +5,12 @@ read or write goes through `TenantDocument.scoped`, which puts the org into
 the filter. Resolvers never build a tenant filter by hand.
 """
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any, ClassVar, Self
 
 from beanie import Document, PydanticObjectId
-from beanie.odm.utils.encoder import Encoder
-from bson import ObjectId
+from bson import Decimal128, ObjectId
 from pymongo.asynchronous.collection import AsyncCollection
 
 Filter = dict[str, Any]
@@ -62,9 +62,23 @@ class TenantDocument(Document):
         return await cls.collection().count_documents(cls.scoped(org_id, extra))
 
     def to_mongo(self) -> dict[str, Any]:
-        """The BSON-ready form of this document (Decimal -> Decimal128, date -> datetime)."""
-        encoded: dict[str, Any] = _ENCODER.encode(self)
-        return encoded
+        """The BSON-ready form of this document (Decimal -> Decimal128, date -> datetime).
+
+        pydantic's own dump plus a walk for the two types BSON lacks: several
+        times faster than Beanie's encoder, which matters on bulk imports.
+        """
+        bson_ready: dict[str, Any] = _bson_ready(
+            self.model_dump(by_alias=True, exclude={"revision_id"}))
+        return bson_ready
 
 
-_ENCODER = Encoder(to_db=True, exclude={"revision_id"})
+def _bson_ready(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _bson_ready(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_bson_ready(item) for item in value]
+    if isinstance(value, Decimal):
+        return Decimal128(value)
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return datetime(value.year, value.month, value.day, tzinfo=UTC)
+    return value

@@ -7,6 +7,7 @@ payment terms and price levels are defined by admins.
 from datetime import datetime
 from decimal import Decimal
 
+from beanie import DecimalAnnotation
 from pydantic import Field
 from pymongo import ASCENDING, IndexModel
 
@@ -49,12 +50,11 @@ class PaymentTerm(Lookup):
 
 class PriceLevel(Lookup):
     # Percentage applied to list prices; -10 is a 10% discount.
-    adjustment_percent: Decimal = Decimal(0)
+    adjustment_percent: DecimalAnnotation = Decimal(0)  # stored as Decimal128
 
     class Settings:
         name = "price_levels"
         indexes = _unique_name_index()
-        bson_encoders = {Decimal: str}
 
 
 class User(Lookup):

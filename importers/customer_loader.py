@@ -31,6 +31,9 @@ class BatchCounts:
     deferred_links: list[tuple[str, str]] = field(default_factory=list)
 
 
+NAME_FIELDS = ("name", "company_name", "first_name", "last_name")
+
+
 def row_name(values: dict[str, Any]) -> str | None:
     """The customer name of a row: the name, else the company, else first and last name."""
     if values.get("name"):

@@ -41,13 +41,19 @@ from documents.import_job import (
 from documents.organization import Organization, OrgSettings
 from documents.text import name_key
 from importers.context import LoadContext
-from importers.customer_loader import BatchCounts, ConcurrentChange, load_customers, row_name
+from importers.customer_loader import (
+    NAME_FIELDS,
+    BatchCounts,
+    ConcurrentChange,
+    load_customers,
+    row_name,
+)
 from importers.dates import DateOrder, detect_order
 from importers.embedded_loader import CONTACTS, EQUIPMENT, SITES, load_embedded
 from importers.errors import FileErrorCode, ImportFileError
 from importers.fields import Entity, FieldType, field_for
 from importers.readers import Cell, open_rows
-from importers.rows import SourceRow, read_row
+from importers.rows import SourceRow, cell_text, read_row
 
 log = logging.getLogger(__name__)
 
@@ -184,8 +190,9 @@ class JobRun:
                 if part_index == index and column < len(cells) and isinstance(cells[column], str):
                     texts.append(str(cells[column]))
             if part.entity is Entity.CUSTOMERS:
-                row = read_row(part.entity, part.mapping, part.headers, 0, cells, ctx.region)
-                name = row_name(row.values)
+                # Only the name columns: coercing whole rows twice would double the work.
+                name = row_name({m.field: cell_text(cells[m.column]) for m in part.mapping
+                                 if m.field in NAME_FIELDS and m.column < len(cells)})
                 if name:
                     ctx.names_in_file.add(name_key(name))
         if total > self.job.max_rows:

@@ -1,0 +1,250 @@
+"""Import speed: end to end through the HTTP API against the database ceiling,
+a naive per-row baseline, and the pipeline alone. Not a test: it prints figures.
+
+    .venv/bin/python bench/import_bench.py [--customers 50000] [--sites 100000]
+
+Generates a customers XLSX (15 columns, lookups included) and a sites CSV
+linked to it; imports each through `sitebook serve` (uvicorn, embedded
+database, in-process worker), timing upload to finished job. In the same run:
+(a) the ceiling: raw PyMongo bulk_write of the same writes into the same
+server; (b) naive: per-row Beanie find-by-name then save, on 2,000 rows;
+(c) the pipeline alone: read, map, coerce and validate, no database. Then the
+peak RSS of the importing process after a sites file of --sites rows and one
+twice that size.
+"""
+
+import argparse
+import asyncio
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+from beanie import PydanticObjectId
+from openpyxl import Workbook
+from pymongo import AsyncMongoClient, UpdateOne
+
+from app.database import Database
+from app.embedded import EmbeddedServer, free_port
+from app.settings import Settings
+from documents.customer import Customer
+from documents.import_job import MappedColumn
+from documents.text import name_key
+from importers.fields import Entity
+from importers.mapping import suggest
+from importers.readers import open_rows
+from importers.rows import read_row
+
+DATABASE = "sitebook_import_bench"
+SUBURBS = ["Springfield", "Riverside", "Hillcrest", "Lakeside", "Fairview", "Oakwood"]
+CUSTOMER_HEADERS = ["Customer Name", "Company Name", "First Name", "Last Name", "Email",
+                    "Phone", "Mobile", "Customer Type", "Lead Source", "Payment Term",
+                    "Address Line 1", "Suburb", "State", "Postcode", "Account Number"]
+SITE_HEADERS = ["Site Name", "Address Line 1", "Suburb", "Postcode", "Billing Customer"]
+
+
+def customer_row(n: int) -> list[Any]:
+    return [f"Customer {n:06d}", f"Company {n:06d} Pty", "Ann", f"Lee{n}", f"c{n}@example.com",
+            f"07 3{n % 1000:03d} {n % 10000:04d}", f"0412 {n % 1000:03d} {n % 1000:03d}",
+            ["Residential", "Commercial", "Strata"][n % 3], ["Google", "Referral"][n % 2],
+            "Net 30", f"{n % 300 + 1} High St", SUBURBS[n % 6], "QLD", str(4000 + n % 300),
+            f"AC{n:06d}"]
+
+
+def customers_xlsx(count: int) -> bytes:
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("Customers")
+    sheet.append(CUSTOMER_HEADERS)
+    for n in range(count):
+        sheet.append(customer_row(n))
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def sites_csv(count: int, customers: int) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(SITE_HEADERS)
+    for n in range(count):
+        owner = n % customers
+        writer.writerow([f"Site {n // customers + 1}", f"{n} Main Rd",
+                         SUBURBS[n % 6], str(4000 + n % 300), f"Customer {owner:06d}"])
+    return buffer.getvalue().encode()
+
+
+def pipeline_alone(data: bytes, entity: Entity) -> float:
+    """Rows/s of read + map + coerce + validate, no database."""
+    started = time.perf_counter()
+    rows = open_rows(data).rows
+    headers = [str(c) for c in next(rows)]
+    mapping = [MappedColumn(column=m.column, field=m.field) for m in suggest(entity, headers)]
+    count = 0
+    for number, cells in enumerate(rows, start=2):
+        read_row(entity, mapping, headers, number, cells, "AU")
+        count += 1
+    return count / (time.perf_counter() - started)
+
+
+async def ceiling(uri: str, org_id: Any, customers: int, sites: int) -> tuple[float, float]:
+    """Rows/s of raw bulk_write of the same writes (1,000 per batch)."""
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(uri)
+    collection = client[DATABASE]["ceiling_customers"]
+    await collection.create_index([("org_id", 1), ("name_key", 1)], unique=True)
+    started = time.perf_counter()
+    for start in range(0, customers, 1000):
+        await collection.bulk_write([
+            UpdateOne({"org_id": org_id, "name_key": name_key(f"Customer {n:06d}")},
+                      {"$set": dict(zip(CUSTOMER_HEADERS, customer_row(n), strict=True))},
+                      upsert=True)
+            for n in range(start, min(start + 1000, customers))], ordered=False)
+    customer_rate = customers / (time.perf_counter() - started)
+    started = time.perf_counter()
+    for start in range(0, sites, 1000):
+        await collection.bulk_write([
+            UpdateOne({"org_id": org_id, "name_key": name_key(f"Customer {n % customers:06d}")},
+                      {"$push": {"sites": {"_id": PydanticObjectId(), "name": f"Site {n}"}}})
+            for n in range(start, min(start + 1000, sites))], ordered=False)
+    site_rate = sites / (time.perf_counter() - started)
+    await collection.drop()
+    await client.close()
+    return customer_rate, site_rate
+
+
+async def naive(uri: str, org_id: PydanticObjectId, rows: int) -> float:
+    """Rows/s of per-row Beanie find-by-name then save."""
+    database = Database(Settings(MONGODB_URI=uri, SITEBOOK_DATABASE=DATABASE + "_naive"))
+    await database.open()
+    started = time.perf_counter()
+    for n in range(rows):
+        values = dict(zip(CUSTOMER_HEADERS, customer_row(n), strict=True))
+        key = name_key(values["Customer Name"])
+        found = await Customer.find_one({"org_id": org_id, "name_key": key})
+        customer = found or Customer(org_id=org_id, name=values["Customer Name"], name_key=key)
+        customer.company_name = values["Company Name"]
+        customer.email = values["Email"]
+        customer.prepare_for_save()
+        await customer.save()
+    rate = rows / (time.perf_counter() - started)
+    assert database.client is not None
+    await database.client.drop_database(DATABASE + "_naive")
+    await database.close()
+    return rate
+
+
+def import_over_http(port: int, key: str, data: bytes, name: str, entity: str) -> dict[str, Any]:
+    operations = json.dumps({"query": "mutation($file: Upload!, $input: ImportFileInput!) { "
+                             "importFile(file: $file, input: $input) { job { id } "
+                             "userErrors { message } } }",
+                             "variables": {"file": None, "input": {"entity": entity}}})
+    headers = {"Authorization": f"Bearer {key}"}
+    started = time.perf_counter()
+    response = httpx.post(f"http://127.0.0.1:{port}/graphql", headers=headers, timeout=600,
+                          data={"operations": operations, "map": '{"0": ["variables.file"]}'},
+                          files={"0": (name, data, "application/octet-stream")})
+    job_id = response.json()["data"]["importFile"]["job"]["id"]
+    query = ("query($id: ID!) { importJob(id: $id) { status totals { rows created updated "
+             "unchanged failed } } }")
+    while True:
+        job = httpx.post(f"http://127.0.0.1:{port}/graphql", headers=headers, timeout=60,
+                         json={"query": query, "variables": {"id": job_id}}).json()
+        job = job["data"]["importJob"]
+        if job["status"] not in ("QUEUED", "RUNNING"):
+            break
+        time.sleep(0.2)
+    job["seconds"] = time.perf_counter() - started
+    return job
+
+
+def peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--customers", type=int, default=50_000)
+    parser.add_argument("--sites", type=int, default=100_000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        server = EmbeddedServer(Path(tmp))
+        uri = server.start()
+        try:
+            run(uri, args.customers, args.sites)
+        finally:
+            server.stop()
+
+
+def run(uri: str, customers: int, sites: int) -> None:
+    started = time.perf_counter()
+    xlsx = customers_xlsx(customers)
+    sites_data = sites_csv(sites, customers)
+    print(f"generated {customers:,}-row XLSX ({len(xlsx) / 1e6:.1f} MB) and {sites:,}-row CSV "
+          f"in {time.perf_counter() - started:.0f}s", flush=True)
+    print("\n(c) pipeline alone (read, map, coerce, validate; no database)")
+    print(f"  customers XLSX: {pipeline_alone(xlsx, Entity.CUSTOMERS):10,.0f} rows/s")
+    print(f"  sites CSV:      {pipeline_alone(sites_data, Entity.SITES):10,.0f} rows/s", flush=True)
+
+    env = {**os.environ, "MONGODB_URI": uri, "SITEBOOK_DATABASE": DATABASE}
+    sitebook = str(Path(sys.executable).parent / "sitebook")
+    run_cli = {"env": env, "capture_output": True, "text": True, "check": True}
+    subprocess.run([sitebook, "org", "create", "bench"], **run_cli)  # type: ignore[call-overload]
+    key = subprocess.run([sitebook, "apikey", "create", "--org", "bench", "--role", "admin"],
+                         **run_cli).stdout.strip()  # type: ignore[call-overload]
+    port = free_port()
+    service = subprocess.Popen([sitebook, "serve", "--port", str(port)], env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(300):
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/readyz").status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.2)
+        graphql = {"Authorization": f"Bearer {key}"}
+        httpx.post(f"http://127.0.0.1:{port}/graphql", headers=graphql, json={
+            "query": 'mutation { paymentTermCreate(input: {name: "Net 30"}) '
+                     "{ paymentTerm { id } } }"})
+        print("\nend to end over HTTP (upload to finished job)", flush=True)
+        results = {}
+        for label, data, file_name, entity in (
+            ("customers XLSX", xlsx, "customers.xlsx", "CUSTOMERS"),
+            ("sites CSV", sites_data, "sites.csv", "SITES"),
+        ):
+            job = import_over_http(port, key, data, file_name, entity)
+            rate = job["totals"]["rows"] / job["seconds"]
+            results[label] = rate
+            print(f"  {label}: {job['status']} {job['totals']} in {job['seconds']:.1f}s = "
+                  f"{rate:,.0f} rows/s; peak RSS {peak_rss_mb(service.pid):.0f} MB", flush=True)
+        big = sites_csv(sites * 2, customers)
+        job = import_over_http(port, key, big, "sites-2x.csv", "SITES")
+        print(f"  sites CSV x2 ({sites * 2:,} rows): {job['status']} in {job['seconds']:.1f}s; "
+              f"peak RSS {peak_rss_mb(service.pid):.0f} MB", flush=True)
+    finally:
+        service.terminate()
+        service.wait()
+
+    org_id = PydanticObjectId()  # a fresh org: the ceiling and naive runs start empty
+    customer_ceiling, site_ceiling = asyncio.run(ceiling(uri, org_id, customers, sites))
+    naive_rate = asyncio.run(naive(uri, org_id, 2000))
+    print("\n(a) database ceiling (raw bulk_write, same server, 1,000 per batch)")
+    print(f"  customers: {customer_ceiling:,.0f} rows/s; sites: {site_ceiling:,.0f} rows/s")
+    print(f"(b) naive per-row Beanie find + save: {naive_rate:,.0f} rows/s")
+    print("\nratios")
+    print(f"  customers end to end / ceiling: {results['customers XLSX'] / customer_ceiling:.2f}"
+          f"; / naive: {results['customers XLSX'] / naive_rate:.1f}x")
+    print(f"  sites end to end / ceiling:     {results['sites CSV'] / site_ceiling:.2f}"
+          f"; / naive: {results['sites CSV'] / naive_rate:.1f}x")
+
+
+if __name__ == "__main__":
+    main()
