@@ -41,10 +41,10 @@ def xlsx_bytes(rows: list[list[Any]], title: str = "Sheet1") -> bytes:
     return buffer.getvalue()
 
 
-async def upload(org: Org, data: bytes, file_name: str, role: Role = Role.OFFICE,
-                 **options: Any) -> dict[str, Any]:
-    """The importFile payload of a real multipart upload."""
-    operations = {"query": IMPORT_FILE, "variables": {"file": None, "input": options}}
+async def send_file(org: Org, query: str, data: bytes, file_name: str, role: Role,
+                    options: dict[str, Any]) -> dict[str, Any]:
+    """The payload of a mutation taking `$file` and `$input`, as a real multipart upload."""
+    operations = {"query": query, "variables": {"file": None, "input": options}}
     response = await org.http.post(
         "/graphql",
         data={"operations": json.dumps(operations), "map": json.dumps({"0": ["variables.file"]})},
@@ -54,8 +54,15 @@ async def upload(org: Org, data: bytes, file_name: str, role: Role = Role.OFFICE
     assert response.status_code == 200, response.text
     body = response.json()
     assert "errors" not in body, body["errors"]
-    payload: dict[str, Any] = body["data"]["importFile"]
-    return payload
+    (payload,) = body["data"].values()
+    result: dict[str, Any] = payload
+    return result
+
+
+async def upload(org: Org, data: bytes, file_name: str, role: Role = Role.OFFICE,
+                 **options: Any) -> dict[str, Any]:
+    """The importFile payload of a real multipart upload."""
+    return await send_file(org, IMPORT_FILE, data, file_name, role, options)
 
 
 async def finished(org: Org, job_id: str, seconds: float = 60) -> dict[str, Any]:

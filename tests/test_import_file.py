@@ -228,3 +228,35 @@ async def test_contacts_and_equipment_with_dates_per_column(org: Org) -> None:
         {"name": "Pump", "serialNumber": "SN-2", "installDate": "2023-12-25",
          "warrantyExpiry": "2025-12-25", "site": None},
     ]
+
+
+async def test_remaining_row_error_codes(org: Org) -> None:
+    rows = csv_bytes([
+        ["Customer Name", "Price Level", "Assigned User", "Mobile", "Billing Customer"],
+        ["One", "Platinum", "", "", ""],
+        ["Two", "", "Nobody Known", "", ""],
+        ["Three", "", "", "12", ""],
+        ["Four", "", "", "", "four"],
+    ])
+    job = await run_import(org, rows, "codes.csv", entity="CUSTOMERS")
+    assert [(e["node"]["row"], e["node"]["code"]) for e in job["rowErrors"]["edges"]] == [
+        (2, "UNKNOWN_PRICE_LEVEL"), (3, "UNKNOWN_USER"), (4, "INVALID_PHONE"),
+        (5, "BILLING_CUSTOMER_SELF")]
+    assert job["totals"]["failed"] == 4
+
+
+async def test_cancel_a_running_import(org: Org) -> None:
+    rows = [["Customer Name"], *[[f"Customer {n:05d}"] for n in range(30_000)]]
+    payload = await upload(org, csv_bytes(rows), "big.csv", entity="CUSTOMERS")
+    job_id = payload["job"]["id"]
+    cancel = ("mutation($id: ID!) { importCancel(id: $id) { job { id status } "
+              "userErrors { code message } } }")
+    cancelled = await org.gql(cancel, {"id": job_id})
+    assert cancelled["importCancel"]["userErrors"] == []
+    job = await finished(org, job_id)
+    assert job["status"] == "CANCELLED"
+    assert job["progress"]["processedRows"] < 30_000
+    again = await org.gql(cancel, {"id": job_id})
+    assert again["importCancel"]["userErrors"][0]["code"] == "INVALID"
+    listed = await org.gql("{ importJobs(filter: {status: CANCELLED}) { edges { node { id } } } }")
+    assert listed["importJobs"]["edges"] == [{"node": {"id": job_id}}]

@@ -1,11 +1,10 @@
 """importAnalyze proposes a mapping; mappings are saved, reused and deleted."""
 
-import json
 from typing import Any
 
 from documents.api_key import Role
 from tests.conftest import Org
-from tests.imports import csv_bytes, finished, run_import, upload, xlsx_bytes
+from tests.imports import csv_bytes, finished, run_import, send_file, upload, xlsx_bytes
 
 ANALYZE = """mutation($file: Upload!, $input: ImportAnalyzeInput!) {
   importAnalyze(file: $file, input: $input) {
@@ -18,15 +17,7 @@ ANALYZE = """mutation($file: Upload!, $input: ImportAnalyzeInput!) {
 
 
 async def analyze(org: Org, data: bytes, file_name: str, **options: Any) -> dict[str, Any]:
-    operations = {"query": ANALYZE, "variables": {"file": None, "input": options}}
-    response = await org.http.post(
-        "/graphql",
-        data={"operations": json.dumps(operations), "map": json.dumps({"0": ["variables.file"]})},
-        files={"0": (file_name, data, "application/octet-stream")},
-        headers={"Authorization": f"Bearer {org.keys[Role.OFFICE]}"},
-    )
-    payload: dict[str, Any] = response.json()["data"]["importAnalyze"]
-    return payload
+    return await send_file(org, ANALYZE, data, file_name, Role.OFFICE, options)
 
 
 async def test_analyze_proposes_a_mapping(org: Org) -> None:
