@@ -196,20 +196,11 @@ def main() -> None:
     parser.add_argument("--only-baselines", action="store_true",
                         help="Measure (a) and (b) alone, without the imports.")
     args = parser.parse_args()
-    if args.only_baselines:
-        with tempfile.TemporaryDirectory() as tmp:
-            server = EmbeddedServer(Path(tmp))
-            uri = server.start()
-            try:
-                baselines(uri, args.customers, args.sites)
-            finally:
-                server.stop()
-        return
     with tempfile.TemporaryDirectory() as tmp:
         server = EmbeddedServer(Path(tmp))
         uri = server.start()
         try:
-            run(uri, args.customers, args.sites)
+            (baselines if args.only_baselines else run)(uri, args.customers, args.sites)
         finally:
             server.stop()
 

@@ -235,18 +235,22 @@ class ImportJobPayload:
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
+async def _received(file: Upload) -> tuple[str, bytes]:
+    """The upload's name and bytes; the spooled temporary file is closed at once."""
+    data: bytes = await file.read()  # type: ignore[attr-defined]
+    await file.close()  # type: ignore[attr-defined]
+    return getattr(file, "filename", None) or "upload", data
+
+
 @strawberry.type
 class ImportMutations:
     @strawberry.mutation(description="Queue an import of an uploaded file; answers at once.")
     async def import_file(
         self, info: Info, file: Upload, input: ImportFileInput  # noqa: A002
     ) -> ImportJobPayload:
-        data = await file.read()  # type: ignore[attr-defined]
-        await file.close()  # type: ignore[attr-defined]
+        file_name, data = await _received(file)
         request = imports.ImportRequest(
-            entity=input.entity,
-            file_name=getattr(file, "filename", None) or "upload",
-            data=data,
+            entity=input.entity, file_name=file_name, data=data,
             sheet=input.sheet, has_headers=input.has_headers,
             mapping=None if input.mapping is None else [
                 (m.column, m.header, m.field) for m in input.mapping],
@@ -266,12 +270,10 @@ class ImportMutations:
     async def import_analyze(
         self, info: Info, file: Upload, input: ImportAnalyzeInput  # noqa: A002
     ) -> ImportAnalysisPayload:
-        data = await file.read()  # type: ignore[attr-defined]
-        await file.close()  # type: ignore[attr-defined]
+        file_name, data = await _received(file)
         try:
             found = await imports.import_analyze(
-                info.context.actor, input.entity,
-                getattr(file, "filename", None) or "upload", data, input.sheet,
+                info.context.actor, input.entity, file_name, data, input.sheet,
                 input.has_headers, info.context.import_limits)
         except UserFacingError as exc:
             return ImportAnalysisPayload(user_errors=user_errors(exc))
