@@ -7,6 +7,7 @@ import stat
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -43,11 +44,26 @@ def alive(pid: int) -> bool:
     return status.exists() and "State:\tZ" not in status.read_text()
 
 
+STARTED: list[subprocess.Popen[str]] = []
+
+
+@pytest.fixture(autouse=True)
+def _stop_leftover_services() -> Iterator[None]:
+    """A failed assertion must not leave a service (and its database) running."""
+    yield
+    while STARTED:
+        service = STARTED.pop()
+        if service.poll() is None:
+            service.terminate()
+            service.communicate(timeout=30)
+
+
 def start_service(data_dir: Path, port: int) -> subprocess.Popen[str]:
     service = subprocess.Popen(
         [SITEBOOK, "serve", "--port", str(port)],
         env=environment(data_dir), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
+    STARTED.append(service)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         assert service.poll() is None, service.communicate()[0]
