@@ -6,6 +6,7 @@ template all read this list.
 
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cache
 
 
 class Entity(StrEnum):
@@ -153,6 +154,7 @@ FIELDS: dict[Entity, list[Field]] = {
 }
 
 
+@cache  # read for every cell of every imported row
 def field_for(entity: Entity, key: str) -> Field | None:
     """The target field `key` of `entity`; `custom:<Label>` is a custom field."""
     if key.startswith(CUSTOM_PREFIX):

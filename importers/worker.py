@@ -143,13 +143,13 @@ class JobRun:
         if done.matched_count == 0:
             raise LostLease()
 
-    def _data_rows(self, data: bytes) -> Iterator[tuple[Part, int, list[Cell]]]:
-        """(part, spreadsheet row number, cells) of each non-blank data row, in order."""
-        for part in self.parts:
+    def _data_rows(self, data: bytes) -> Iterator[tuple[int, int, list[Cell]]]:
+        """(part index, spreadsheet row number, cells) of each non-blank data row, in order."""
+        for index, part in enumerate(self.parts):
             rows = open_rows(data, part.sheet).rows
             for number, cells in enumerate(rows, start=1):
                 if (number > 1 or not part.has_headers) and any(c is not None for c in cells):
-                    yield part, number, cells
+                    yield index, number, cells
 
     async def run(self) -> None:
         job = self.job
@@ -183,9 +183,9 @@ class JobRun:
                 if target is not None and target.type is FieldType.DATE:
                     date_texts[(index, m.column)] = []
         total = 0
-        for part, _, cells in self._data_rows(data):
+        for index, _, cells in self._data_rows(data):
             total += 1
-            index = self.parts.index(part)
+            part = self.parts[index]
             for (part_index, column), texts in date_texts.items():
                 if part_index == index and column < len(cells) and isinstance(cells[column], str):
                     texts.append(str(cells[column]))
@@ -223,9 +223,10 @@ class JobRun:
         links: list[tuple[str, str]] = []
         batch: list[tuple[int, int, list[Cell]]] = []  # (seq, row number, cells)
         batch_part: Part | None = None
-        for seq, (part, number, cells) in enumerate(self._data_rows(data), start=1):
+        for seq, (index, number, cells) in enumerate(self._data_rows(data), start=1):
             if seq <= job.checkpoint_row:
                 continue
+            part = self.parts[index]
             if batch and (len(batch) == BATCH_ROWS or part is not batch_part):
                 assert batch_part is not None
                 links += await self._batch(ctx, batch_part, batch)
