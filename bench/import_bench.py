@@ -6,9 +6,10 @@ a naive per-row baseline, and the pipeline alone. Not a test: it prints figures.
 Generates a customers XLSX (15 columns, lookups included) and a sites CSV
 linked to it; imports each through `sitebook serve` (uvicorn, embedded
 database, in-process worker), timing upload to finished job. In the same run:
-(a) the ceiling: raw PyMongo bulk_write of the same documents into the same
-server, into a collection with the same indexes; (b) naive: per-row Beanie
-find-by-name then save, on 2,000 rows;
+(a) the ceiling: raw PyMongo bulk_write of the very documents the imports
+stored, into the same server, into a collection with the same indexes;
+(b) naive: per-row Beanie find-by-name then save of the same documents, on
+2,000 rows;
 (c) the pipeline alone: read, map, coerce and validate, no database. Then the
 peak RSS of the importing process after a sites file of --sites rows and one
 twice that size.
@@ -28,16 +29,14 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from beanie import PydanticObjectId
 from openpyxl import Workbook
-from pymongo import AsyncMongoClient, InsertOne, ReplaceOne
+from pymongo import InsertOne, ReplaceOne
 
 from app.database import Database
 from app.embedded import EmbeddedServer, free_port
 from app.settings import Settings
-from documents.customer import Address, Customer, Site
+from documents.customer import Customer
 from documents.import_job import MappedColumn
-from documents.text import name_key
 from importers.fields import Entity
 from importers.mapping import suggest
 from importers.readers import open_rows
@@ -94,64 +93,60 @@ def pipeline_alone(data: bytes, entity: Entity) -> float:
     return count / (time.perf_counter() - started)
 
 
-async def ceiling(uri: str, customers: int, sites: int) -> tuple[float, float]:
-    """Rows/s of raw bulk_write of the same documents into a collection with the
-    same indexes, 1,000 per batch: the customers inserted, then each site
-    row's customer replaced with its site added. Documents are built before
-    the clock starts: this is the database's share alone.
+async def ceiling(uri: str, sites: int) -> tuple[float, float]:
+    """Rows/s of raw bulk_write of the very documents the imports stored, into a
+    collection with the same indexes, 1,000 per batch: each customer as the
+    customers import wrote it, then for each site row its customer with the
+    sites so far, replaced. Documents are built before the clock starts: this
+    is the database's share alone.
     """
     database = Database(Settings(MONGODB_URI=uri, SITEBOOK_DATABASE=DATABASE))
-    await database.open()  # the documents below are Beanie's, which wants it initialised
-    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(uri)
-    collection = client[DATABASE]["ceiling_customers"]
+    await database.open()
+    stored = await Customer.find_all().sort("_id").to_list()  # as imported, in file order
+    collection = Customer.get_pymongo_collection().database["ceiling_customers"]
     await collection.create_indexes(Customer.Settings.indexes)
-    org_id = PydanticObjectId()
-    docs = []
-    for n in range(customers):
-        values = dict(zip(CUSTOMER_HEADERS, customer_row(n), strict=True))
-        customer = Customer(id=PydanticObjectId(), org_id=org_id, name=values["Customer Name"],
-                            name_key=name_key(values["Customer Name"]),
-                            company_name=values["Company Name"], email=values["Email"])
+    final_sites = {c.id: c.sites for c in stored}
+    for customer in stored:
+        customer.sites = []
         customer.prepare_for_save()
-        docs.append(customer)
-    batches = [[InsertOne(d.to_mongo()) for d in docs[i:i + 1000]]
-               for i in range(0, customers, 1000)]
+    inserts = [InsertOne(c.to_mongo()) for c in stored]
     started = time.perf_counter()
-    for batch in batches:
-        await collection.bulk_write(batch, ordered=False)
-    customer_rate = customers / (time.perf_counter() - started)
+    for start in range(0, len(inserts), 1000):
+        await collection.bulk_write(inserts[start:start + 1000], ordered=False)
+    customer_rate = len(inserts) / (time.perf_counter() - started)
     replaces = []
-    for n in range(sites):
-        owner = docs[n % customers]
-        owner.sites.append(Site(name=f"Site {n // customers + 1}",
-                                address=Address(line1=f"{n} Main Rd")))
+    for n in range(sites):  # the sites file names customer n % customers for row n
+        owner = stored[n % len(stored)]
+        owner.sites.append(final_sites[owner.id][len(owner.sites)])
         owner.prepare_for_save()
-        replaces.append(ReplaceOne({"org_id": org_id, "_id": owner.id}, owner.to_mongo()))
+        replaces.append(ReplaceOne({"org_id": owner.org_id, "_id": owner.id}, owner.to_mongo()))
     started = time.perf_counter()
     for start in range(0, sites, 1000):
         await collection.bulk_write(replaces[start:start + 1000], ordered=False)
     site_rate = sites / (time.perf_counter() - started)
     await collection.drop()
-    await client.close()
     await database.close()
     return customer_rate, site_rate
 
 
-async def naive(uri: str, org_id: PydanticObjectId, rows: int) -> float:
-    """Rows/s of per-row Beanie find-by-name then save."""
+async def naive(uri: str, rows: int) -> float:
+    """Rows/s of per-row Beanie find-by-name then save, of the first `rows`
+    customers as the import stored them, into an empty database.
+    """
+    database = Database(Settings(MONGODB_URI=uri, SITEBOOK_DATABASE=DATABASE))
+    await database.open()
+    documents = await Customer.find_all().sort("_id").limit(rows).to_list()
+    await database.close()
     database = Database(Settings(MONGODB_URI=uri, SITEBOOK_DATABASE=DATABASE + "_naive"))
     await database.open()
     started = time.perf_counter()
-    for n in range(rows):
-        values = dict(zip(CUSTOMER_HEADERS, customer_row(n), strict=True))
-        key = name_key(values["Customer Name"])
-        found = await Customer.find_one({"org_id": org_id, "name_key": key})
-        customer = found or Customer(org_id=org_id, name=values["Customer Name"], name_key=key)
-        customer.company_name = values["Company Name"]
-        customer.email = values["Email"]
+    for document in documents:
+        found = await Customer.find_one({"org_id": document.org_id,
+                                         "name_key": document.name_key})
+        customer = found or document.model_copy(update={"sites": []})
         customer.prepare_for_save()
         await customer.save()
-    rate = rows / (time.perf_counter() - started)
+    rate = len(documents) / (time.perf_counter() - started)
     assert database.client is not None
     await database.client.drop_database(DATABASE + "_naive")
     await database.close()
@@ -193,14 +188,12 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--customers", type=int, default=50_000)
     parser.add_argument("--sites", type=int, default=100_000)
-    parser.add_argument("--only-baselines", action="store_true",
-                        help="Measure (a) and (b) alone, without the imports.")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         server = EmbeddedServer(Path(tmp))
         uri = server.start()
         try:
-            (baselines if args.only_baselines else run)(uri, args.customers, args.sites)
+            run(uri, args.customers, args.sites)
         finally:
             server.stop()
 
@@ -246,6 +239,7 @@ def run(uri: str, customers: int, sites: int) -> None:
             results[label] = rate
             print(f"  {label}: {job['status']} {job['totals']} in {job['seconds']:.1f}s = "
                   f"{rate:,.0f} rows/s; peak RSS {peak_rss_mb(service.pid):.0f} MB", flush=True)
+        customer_ceiling, site_ceiling, naive_rate = baselines(uri, sites)
         big = sites_csv(sites * 2, customers)
         job = import_over_http(port, key, big, "sites-2x.csv", "SITES")
         print(f"  sites CSV x2 ({sites * 2:,} rows): {job['status']} in {job['seconds']:.1f}s; "
@@ -254,7 +248,6 @@ def run(uri: str, customers: int, sites: int) -> None:
         service.terminate()
         service.wait()
 
-    customer_ceiling, site_ceiling, naive_rate = baselines(uri, customers, sites)
     print("\nratios")
     print(f"  customers end to end / ceiling: {results['customers XLSX'] / customer_ceiling:.2f}"
           f"; / naive: {results['customers XLSX'] / naive_rate:.1f}x")
@@ -262,9 +255,10 @@ def run(uri: str, customers: int, sites: int) -> None:
           f"; / naive: {results['sites CSV'] / naive_rate:.1f}x")
 
 
-def baselines(uri: str, customers: int, sites: int) -> tuple[float, float, float]:
-    customer_ceiling, site_ceiling = asyncio.run(ceiling(uri, customers, sites))
-    naive_rate = asyncio.run(naive(uri, PydanticObjectId(), 2000))
+def baselines(uri: str, sites: int) -> tuple[float, float, float]:
+    """(a) and (b), measured on the documents the imports above stored."""
+    customer_ceiling, site_ceiling = asyncio.run(ceiling(uri, sites))
+    naive_rate = asyncio.run(naive(uri, 2000))
     print("\n(a) database ceiling (raw bulk_write, same documents and indexes, 1,000 per batch)")
     print(f"  customers: {customer_ceiling:,.0f} rows/s; sites: {site_ceiling:,.0f} rows/s")
     print(f"(b) naive per-row Beanie find + save: {naive_rate:,.0f} rows/s", flush=True)

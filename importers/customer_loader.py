@@ -103,8 +103,8 @@ async def load_customers(ctx: LoadContext, rows: list[SourceRow]) -> BatchCounts
     keys = {name_key(name) for _, name in named}
     keys |= {name_key(r.values["billing_customer"]) for r, _ in named
              if r.values.get("billing_customer")}
-    stored = {doc.name_key: doc for doc in await Customer.find_in(
-        ctx.org_id, {"name_key": {"$in": sorted(keys)}})}
+    stored = {doc.name_key: doc for doc in await Customer.find_any(
+        ctx.org_id, "name_key", keys)}
     billing_ids = {key: doc.id for key, doc in stored.items() if doc.id}
     working: dict[str, tuple[Customer, int | None]] = {}  # key -> (customer, stored version)
     outcome: dict[str, str] = {}

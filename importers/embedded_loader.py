@@ -157,8 +157,8 @@ async def load_embedded(kind: EmbeddedKind, ctx: LoadContext,
             row.fail("REQUIRED", lacking)
         (counts.failed if row.problems else ready).append(row)
     keys = sorted({name_key(r.values[kind.owner_field]) for r in ready})
-    customers = {doc.name_key: doc for doc in await Customer.find_in(
-        ctx.org_id, {"name_key": {"$in": keys}})}
+    customers = {doc.name_key: doc for doc in await Customer.find_any(
+        ctx.org_id, "name_key", keys)}
     versions = {key: doc.version for key, doc in customers.items()}
     touched: set[str] = set()
     for row in ready:

@@ -221,40 +221,65 @@ class JobRun:
         await ImportRowError.collection().delete_many(ImportRowError.scoped(
             job.org_id, {"job_id": job.id, "seq": {"$gt": job.checkpoint_row}}))
         links: list[tuple[str, str]] = []
-        batch: list[tuple[int, int, list[Cell]]] = []  # (seq, row number, cells)
-        batch_part: Part | None = None
-        for seq, (index, number, cells) in enumerate(self._data_rows(data), start=1):
-            if seq <= job.checkpoint_row:
-                continue
-            part = self.parts[index]
-            if batch and (len(batch) == BATCH_ROWS or part is not batch_part):
-                assert batch_part is not None
-                links += await self._batch(ctx, batch_part, batch)
-                batch = []
-            batch_part = part
-            batch.append((seq, number, cells))
-        if batch:
-            assert batch_part is not None
-            links += await self._batch(ctx, batch_part, batch)
+        batches = self._batches(data)
+
+        def read_ahead() -> tuple[Part, list[tuple[int, int, list[Cell]]], list[SourceRow]] | None:
+            found = next(batches, None)
+            return None if found is None else (*found, self._rows(ctx, *found))
+
+        # The next batch is read and coerced in a thread while this one waits on
+        # the database (a separate process): on two cores the two overlap.
+        ahead = asyncio.ensure_future(asyncio.to_thread(read_ahead))
+        try:
+            while (prepared := await ahead) is not None:
+                ahead = asyncio.ensure_future(asyncio.to_thread(read_ahead))
+                links += await self._batch(ctx, *prepared)
+        finally:
+            with contextlib.suppress(Exception):
+                await ahead  # never leave the thread inside the file's iterator
         if links and not job.dry_run:
             await _link_billing(job.org_id, links)
         failed = (await self._current()).totals.failed
         await self._finish(ImportStatus.COMPLETED_WITH_ERRORS if failed else ImportStatus.SUCCEEDED)
 
-    async def _batch(self, ctx: LoadContext, part: Part,
-                     batch: list[tuple[int, int, list[Cell]]]) -> list[tuple[str, str]]:
+    def _batches(self, data: bytes) -> Iterator[tuple[Part, list[tuple[int, int, list[Cell]]]]]:
+        """The rows after the checkpoint, BATCH_ROWS at a time, a batch never
+        spanning two sheets: (part, [(seq, row number, cells)]).
+        """
+        batch: list[tuple[int, int, list[Cell]]] = []
+        batch_part: Part | None = None
+        for seq, (index, number, cells) in enumerate(self._data_rows(data), start=1):
+            if seq <= self.job.checkpoint_row:
+                continue
+            part = self.parts[index]
+            if batch and (len(batch) == BATCH_ROWS or part is not batch_part):
+                assert batch_part is not None
+                yield batch_part, batch
+                batch = []
+            batch_part = part
+            batch.append((seq, number, cells))
+        if batch:
+            assert batch_part is not None
+            yield batch_part, batch
+
+    @staticmethod
+    def _rows(ctx: LoadContext, part: Part,
+              batch: list[tuple[int, int, list[Cell]]]) -> list[SourceRow]:
+        return [read_row(part.entity, part.mapping, part.headers, number, cells,
+                         ctx.region, part.date_orders)
+                for _, number, cells in batch]
+
+    async def _batch(self, ctx: LoadContext, part: Part, batch: list[tuple[int, int, list[Cell]]],
+                     rows: list[SourceRow]) -> list[tuple[str, str]]:
+        """Loads one batch from its coerced `rows` (which the loaders mark with
+        problems, so a second attempt coerces afresh).
+        """
         job = self.job
         loader = LOADERS[part.entity]
         seqs = {number: seq for seq, number, _ in batch}
-
-        def rows() -> list[SourceRow]:
-            return [read_row(part.entity, part.mapping, part.headers, number, cells,
-                             ctx.region, part.date_orders)
-                    for _, number, cells in batch]
-
         if job.error_policy is ErrorPolicy.ABORT_ON_ERROR:
             # A fresh lookup cache: what a trial "creates" is not written.
-            trial = await loader(replace(ctx, dry_run=True, _lookups={}), rows())
+            trial = await loader(replace(ctx, dry_run=True, _lookups={}), rows)
             if trial.failed:
                 await self._record_errors(part, seqs, trial.failed)
                 await self._update({"$inc": {"totals.failed": len(trial.failed),
@@ -263,12 +288,14 @@ class JobRun:
                 raise Aborted(f"Stopped at row {first.number} (nothing of rows "
                               f"{batch[0][1]}-{batch[-1][1]} was written): "
                               f"{first.problems[0].message}")
+            rows = self._rows(ctx, part, batch)
         for attempt in range(_RETRIES):
             try:
-                return await self._commit(ctx, part, seqs, rows(), len(batch))
+                return await self._commit(ctx, part, seqs, rows, len(batch))
             except (ConcurrentChange, TransientTransactionError):
                 if attempt == _RETRIES - 1:
                     raise
+                rows = self._rows(ctx, part, batch)
         raise AssertionError("unreachable")
 
     async def _commit(self, ctx: LoadContext, part: Part, seqs: dict[int, int],
@@ -328,8 +355,8 @@ class JobRun:
 async def _link_billing(org_id: PydanticObjectId, links: list[tuple[str, str]]) -> None:
     """Links to billing customers that came later in the file than their tenants."""
     keys = sorted({key for pair in links for key in pair})
-    found = {doc.name_key: doc for doc in await Customer.find_in(
-        org_id, {"name_key": {"$in": keys}})}
+    found = {doc.name_key: doc for doc in await Customer.find_any(
+        org_id, "name_key", keys)}
     for tenant_key, billing_key in links:
         tenant, billing = found.get(tenant_key), found.get(billing_key)
         if tenant is None or billing is None or billing.id is None:

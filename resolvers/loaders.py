@@ -26,7 +26,7 @@ class ByIdLoader(DataLoader[ObjectId, D | None], Generic[D]):
         super().__init__(load_fn=self._load)
 
     async def _load(self, ids: Sequence[ObjectId]) -> list[D | None]:
-        found = await self.document.find_in(self.actor.org_id, {"_id": {"$in": list(set(ids))}})
+        found = await self.document.find_any(self.actor.org_id, "_id", ids)
         by_id: dict[ObjectId | None, D] = {doc.id: doc for doc in found}
         return [by_id.get(doc_id) for doc_id in ids]
 
