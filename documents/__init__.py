@@ -8,6 +8,7 @@ from documents.import_job import ImportJob, ImportRowError
 from documents.lookups import CustomerType, LeadSource, PaymentTerm, PriceLevel, User
 from documents.name_fences import NameFences
 from documents.organization import Organization
+from documents.product import Product, ProductLine, Sequence
 from documents.saved_mapping import SavedMapping
 
 ALL_DOCUMENTS: list[type[Document]] = [
@@ -23,4 +24,7 @@ ALL_DOCUMENTS: list[type[Document]] = [
     ImportJob,
     ImportRowError,
     SavedMapping,
+    Product,
+    ProductLine,
+    Sequence,
 ]

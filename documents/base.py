@@ -76,6 +76,20 @@ class TenantDocument(Document):
         return found
 
     @classmethod
+    async def aggregate_in(cls, org_id: ObjectId, first: Filter, stages: list[Filter],
+                           limit: int | None = None) -> list[dict[str, Any]]:
+        """Raw results of a pipeline starting with `first` in the org: keep `first`
+        shaped like an index prefix (see resolvers/name_order) and filter later.
+        """
+        pipeline = [{"$match": cls.scoped(org_id, first)}, *stages]
+        if limit is None:
+            return await (await cls.collection().aggregate(pipeline)).to_list()
+        # One more than the limit per batch: a full first batch would leave the cursor open.
+        cursor = await cls.collection().aggregate([*pipeline, {"$limit": limit}],
+                                                  batchSize=limit + 1)
+        return await cursor.to_list()
+
+    @classmethod
     async def count_in(cls, org_id: ObjectId, extra: Filter | None = None) -> int:
         return await cls.collection().count_documents(cls.scoped(org_id, extra))
 

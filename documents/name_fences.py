@@ -8,6 +8,7 @@ ranges, so stale fences cost speed, never results.
 
 from datetime import datetime
 
+from bson import ObjectId
 from pydantic import Field
 from pymongo import ASCENDING, IndexModel
 
@@ -24,3 +25,9 @@ class NameFences(TenantDocument):
     class Settings:
         name = "customer_name_fences"
         indexes = [IndexModel([("org_id", ASCENDING)], unique=True)]
+
+    @classmethod
+    async def note_added(cls, org_id: ObjectId, count: int) -> None:
+        """Tell the fences that customers were added, so they are rebuilt in time."""
+        await cls.collection().update_one(
+            cls.scoped(org_id), {"$inc": {"added_since_build": count}}, upsert=True)

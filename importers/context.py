@@ -1,11 +1,13 @@
 """What a job's loaders share: the org, the options, and lookups read once per job."""
 
 from dataclasses import dataclass, field
+from datetime import date
 
 from beanie import PydanticObjectId
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import DuplicateKeyError
 
+from documents.base import utcnow
 from documents.import_job import ImportMode
 from documents.lookups import CustomerType, LeadSource, Lookup, PaymentTerm, PriceLevel, User
 from documents.text import name_key
@@ -26,6 +28,8 @@ class LoadContext:
     region: str
     mode: ImportMode = ImportMode.UPSERT
     dry_run: bool = False
+    # The transaction date: what a product line's billing date defaults to.
+    import_date: date = field(default_factory=lambda: utcnow().date())
     # Customer name keys named anywhere in the file (for links to later rows).
     names_in_file: set[str] = field(default_factory=set)
     # The batch's transaction: its writes land together with its checkpoint, or not at all.

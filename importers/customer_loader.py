@@ -14,6 +14,7 @@ from pymongo.errors import BulkWriteError
 
 from documents.customer import Address, BillingArrangement, Customer
 from documents.import_job import ImportMode
+from documents.name_fences import NameFences
 from documents.text import name_key
 from importers.context import LOOKUP_FIELDS, LoadContext
 from importers.rows import SourceRow
@@ -170,6 +171,8 @@ async def _write(ctx: LoadContext, working: dict[str, tuple[Customer, int | None
         raise ConcurrentChange() from None  # a name taken meanwhile
     if written.matched_count < replaces:
         raise ConcurrentChange()  # a customer changed meanwhile
+    if written.inserted_count:
+        await NameFences.note_added(ctx.org_id, written.inserted_count)
 
 
 class ConcurrentChange(Exception):

@@ -14,6 +14,8 @@ class Entity(StrEnum):
     SITES = "SITES"
     CONTACTS = "CONTACTS"
     EQUIPMENT = "EQUIPMENT"
+    PRODUCTS = "PRODUCTS"
+    PRODUCT_LINES = "PRODUCT_LINES"
     # The standard template: a workbook with a sheet per entity above.
     TEMPLATE = "TEMPLATE"
 
@@ -24,6 +26,8 @@ class FieldType(StrEnum):
     PHONE = "PHONE"
     BOOLEAN = "BOOLEAN"
     DATE = "DATE"
+    NUMBER = "NUMBER"  # a decimal, kept exact
+    INTEGER = "INTEGER"
     # A name in a lookup list (customer type, payment term, ...) or a customer name.
     REFERENCE = "REFERENCE"
 
@@ -145,11 +149,60 @@ EQUIPMENT_FIELDS = [
           aliases=("Warranty", "Warranty End", "Warranty Expiry Date")),
 ]
 
+PRODUCT_FIELDS = [
+    Field("import_id", "Import ID", required=True, aliases=("Product ID", "SKU", "Product Code",
+                                                            "Code", "ID"),
+          description="Unique per organization; what product lines name."),
+    Field("name", "Product Name", aliases=("Name", "Product", "Description"),
+          description="Required for a new product."),
+    Field("recurring", "Recurring", FieldType.BOOLEAN, aliases=("Subscription", "Is Recurring")),
+    Field("unit_price", "Unit Price", FieldType.NUMBER, aliases=("Price", "List Price", "Rate")),
+    Field("currency", "Currency", aliases=("Currency Code",),
+          description="A three-letter code; AUD when not given."),
+    Field("term_months", "Term Months", FieldType.INTEGER, aliases=("Term", "Default Term"),
+          description="The default term of a recurring product's lines."),
+    Field("active", "Active", FieldType.BOOLEAN, aliases=("Enabled",)),
+]
+
+PRODUCT_LINE_FIELDS = [
+    Field("line_id", "ID", required=True, aliases=("Line ID", "Contract ID", "Product Line ID"),
+          description="Unique per product line (or contract); importing it again updates it."),
+    Field("customer", "Customer", FieldType.REFERENCE, required=True,
+          aliases=("Customer Name", "Account", "Account Name", "Client"),
+          description="By name; created when missing."),
+    Field("opportunity", "Opportunity", aliases=("Opportunity Name", "Deal", "Opportunity ID")),
+    Field("product", "Product", FieldType.REFERENCE, required=True,
+          aliases=("Product ID", "Product Import ID", "SKU"),
+          description="A product's Import ID."),
+    Field("renewal", "Renewal", FieldType.BOOLEAN, aliases=("Is Renewal",),
+          description="true renews the customer's latest unrenewed line of the product; "
+          "default false (new, with a booking)."),
+    Field("quantity", "Quantity", FieldType.NUMBER, required=True, aliases=("Qty", "Units"),
+          description="A positive number."),
+    Field("billing_date", "Billing Date", FieldType.DATE, aliases=("Bill Date", "Invoice Date"),
+          description="Defaults to the import's date."),
+    Field("booking_date", "Booking Date", FieldType.DATE, aliases=("Booked", "Close Date"),
+          description="Defaults to the billing date."),
+    Field("start_date", "Start Date", FieldType.DATE, aliases=("Start", "Service Start"),
+          description="Defaults to the billing date."),
+    Field("end_date", "End Date", FieldType.DATE, aliases=("End", "Service End")),
+    Field("term_months", "Term Months", FieldType.INTEGER, aliases=("Term",),
+          description="Defaults to the product's (recurring products)."),
+    Field("custom_billing", "Custom Billing", aliases=("Billing Schedule", "Billing Frequency"),
+          description="monthly, quarterly, semi-annually, annually, upfront, or "
+          "2026-01-01=100; 2026-04-01=100."),
+    Field("custom_revenue", "Custom Rev Recognition",
+          aliases=("Custom Revenue Recognition", "Revenue Recognition", "Rev Rec"),
+          description="point in time [YYYY-MM-DD], or 2026-01-01=25%; 2026-04-01=75%."),
+]
+
 FIELDS: dict[Entity, list[Field]] = {
     Entity.CUSTOMERS: CUSTOMER_FIELDS,
     Entity.SITES: SITE_FIELDS,
     Entity.CONTACTS: CONTACT_FIELDS,
     Entity.EQUIPMENT: EQUIPMENT_FIELDS,
+    Entity.PRODUCTS: PRODUCT_FIELDS,
+    Entity.PRODUCT_LINES: PRODUCT_LINE_FIELDS,
     Entity.TEMPLATE: [],  # each sheet has the fields of its own entity
 }
 

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from documents.contact_values import normalize_email, normalize_phone
@@ -74,8 +75,27 @@ def parse_bool(text: str) -> bool:
     raise ValueError(f"{text!r} is not yes or no (true/false, yes/no, y/n, 1/0, x or blank).")
 
 
+def parse_number(text: str) -> Decimal:
+    """An exact decimal: "1,250.50" and "$1250.5" read as 1250.50."""
+    try:
+        value = Decimal(text.strip().replace(",", "").lstrip("$"))
+    except InvalidOperation:
+        value = None
+    if value is None or not value.is_finite():
+        raise ValueError(f"{text!r} is not a number.")
+    return value
+
+
+def parse_integer(text: str) -> int:
+    value = parse_number(text)
+    if value != value.to_integral_value():
+        raise ValueError(f"{text!r} is not a whole number.")
+    return int(value)
+
+
 _INVALID_CODES = {FieldType.EMAIL: "INVALID_EMAIL", FieldType.PHONE: "INVALID_PHONE",
-                  FieldType.BOOLEAN: "INVALID_BOOLEAN", FieldType.DATE: "INVALID_DATE"}
+                  FieldType.BOOLEAN: "INVALID_BOOLEAN", FieldType.DATE: "INVALID_DATE",
+                  FieldType.NUMBER: "INVALID_NUMBER", FieldType.INTEGER: "INVALID_NUMBER"}
 
 
 def read_row(
@@ -103,6 +123,10 @@ def read_row(
                 value = normalize_phone(text, region)
             elif target.type is FieldType.BOOLEAN:
                 value = parse_bool(text)
+            elif target.type is FieldType.NUMBER:
+                value = parse_number(text)
+            elif target.type is FieldType.INTEGER:
+                value = parse_integer(text)
             elif target.type is FieldType.DATE:
                 order = (date_orders or {}).get(mapped.column, DateOrder.DAY_FIRST)
                 value = parse_date(cells[mapped.column], order)

@@ -12,9 +12,12 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from importers.fields import FIELDS, Entity, FieldType
 
-# Sheets in the order they are imported: sites, contacts and equipment name their customer.
-SHEET_ORDER = (Entity.CUSTOMERS, Entity.SITES, Entity.CONTACTS, Entity.EQUIPMENT)
-_TITLES = {Entity.SITES: "Sites", Entity.CONTACTS: "Contacts", Entity.EQUIPMENT: "Equipment"}
+# Sheets in the order they are imported: product lines name their product, and
+# product lines, sites, contacts and equipment name their customer.
+SHEET_ORDER = (Entity.CUSTOMERS, Entity.PRODUCTS, Entity.PRODUCT_LINES, Entity.SITES,
+               Entity.CONTACTS, Entity.EQUIPMENT)
+_TITLES = {Entity.PRODUCTS: "Products", Entity.PRODUCT_LINES: "Product Lines",
+           Entity.SITES: "Sites", Entity.CONTACTS: "Contacts", Entity.EQUIPMENT: "Equipment"}
 
 
 def plural(label: str) -> str:
@@ -45,14 +48,17 @@ def build_template(customer_label: str, lists: dict[str, list[str]]) -> bytes:
     instructions.title = "Instructions"
     customers_title = plural(customer_label)
     lines = [
-        f"How to import {customers_title.lower()}, sites, contacts and equipment",
+        f"How to import {customers_title.lower()}, products, product lines, sites, contacts "
+        "and equipment",
         "",
-        f"1. Fill in the sheets you need, one row per {customer_label.lower()}, site, "
-        "contact or equipment item; leave out columns that do not apply.",
+        f"1. Fill in the sheets you need, one row per {customer_label.lower()}, product, "
+        "product line, site, contact or equipment item; leave out columns that do not apply.",
         f"2. The {customer_label.lower()} name is the unique identifier: a row with a name "
         "that exists updates it (empty cells never erase anything).",
         "3. Sites, contacts and equipment name their billing customer or customer by name; "
-        f"the {customers_title} sheet is imported first, so it can add them in the same file.",
+        f"the {customers_title} sheet is imported first, so it can add them in the same file. "
+        "Product lines name their product by Import ID (the Products sheet comes before them) "
+        f"and their {customer_label.lower()} by name (created when missing).",
         "4. Import the file with entity TEMPLATE. The results list every row that failed, "
         "with its sheet, row, column and reason.",
         "",
@@ -100,9 +106,10 @@ def build_template(customer_label: str, lists: dict[str, list[str]]) -> bytes:
                 validation = DataValidation(type="list", formula1='"Yes,No"', allow_blank=True)
             else:
                 continue
-            # Customer types and lead sources may be new: warn, do not refuse.
+            # Customer types and lead sources may be new, and products may come from
+            # this workbook's Products sheet: warn, do not refuse.
             validation.errorStyle = "warning" if target.key in (
-                "customer_type", "lead_source") else "stop"
+                "customer_type", "lead_source", "product") else "stop"
             sheet.add_data_validation(validation)
             validation.add(cells)
         sheet.freeze_panes = "A2"

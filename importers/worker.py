@@ -52,6 +52,8 @@ from importers.dates import DateOrder, detect_order
 from importers.embedded_loader import CONTACTS, EQUIPMENT, SITES, load_embedded
 from importers.errors import FileErrorCode, ImportFileError
 from importers.fields import Entity, FieldType, field_for
+from importers.mapping import column_name
+from importers.product_loader import load_product_lines, load_products
 from importers.readers import Cell, open_rows
 from importers.rows import SourceRow, cell_text, read_row
 
@@ -69,6 +71,8 @@ LOADERS: dict[Entity, Loader] = {
     Entity.SITES: partial(load_embedded, SITES),
     Entity.CONTACTS: partial(load_embedded, CONTACTS),
     Entity.EQUIPMENT: partial(load_embedded, EQUIPMENT),
+    Entity.PRODUCTS: load_products,
+    Entity.PRODUCT_LINES: load_product_lines,
 }
 
 
@@ -215,7 +219,7 @@ class JobRun:
         org = await Organization.get(job.org_id)
         settings = org.settings if org else OrgSettings()
         ctx = LoadContext(org_id=job.org_id, region=settings.default_region, mode=job.mode,
-                          dry_run=job.dry_run)
+                          dry_run=job.dry_run, import_date=job.created_at.date())
         await self._first_pass(data, ctx, DateOrder(settings.date_order))
         # Resuming: errors recorded after the last checkpoint belong to a batch that runs again.
         await ImportRowError.collection().delete_many(ImportRowError.scoped(
@@ -325,15 +329,20 @@ class JobRun:
 
     async def _record_errors(self, part: Part, seqs: dict[int, int], failed: list[SourceRow],
                              session: AsyncClientSession | None = None) -> None:
-        errors = [
-            ImportRowError(
-                org_id=self.job.org_id, job_id=self.job.id, sheet=part.sheet,
-                seq=seqs[row.number], row=row.number, column=problem.column, field=problem.field,
-                value=problem.value, code=problem.code, message=problem.message,
-                cells=row.cells,
-            ).to_mongo()
-            for row in failed for problem in row.problems
-        ]
+        columns = {m.field: m.column for m in part.mapping}
+        errors = []
+        for row in failed:
+            for problem in row.problems:
+                column, value = problem.column, problem.value
+                if column is None and problem.field in columns:  # a loader's finding
+                    index = columns[problem.field]
+                    column = column_name(index, part.headers)
+                    value = row.cells[index] if index < len(row.cells) else None
+                errors.append(ImportRowError(
+                    org_id=self.job.org_id, job_id=self.job.id, sheet=part.sheet,
+                    seq=seqs[row.number], row=row.number, column=column, field=problem.field,
+                    value=value, code=problem.code, message=problem.message, cells=row.cells,
+                ).to_mongo())
         for error in errors:
             error.pop("_id", None)
         if errors:

@@ -17,6 +17,8 @@ class Permission(Enum):
     ADMINISTER = auto()  # payment terms, price levels, users, settings
     IMPORT = auto()
     READ_IMPORTS = auto()
+    MANAGE_PRODUCTS = auto()  # the product catalog
+    READ_FINANCE = auto()  # product lines, bookings, revenue
 
 
 GRANTS: dict[Role, frozenset[Permission]] = {
@@ -28,6 +30,8 @@ GRANTS: dict[Role, frozenset[Permission]] = {
             Permission.ADD_OPEN_LOOKUPS,
             Permission.IMPORT,
             Permission.READ_IMPORTS,
+            Permission.MANAGE_PRODUCTS,
+            Permission.READ_FINANCE,
         }
     ),
     Role.FIELD: frozenset({Permission.READ_CUSTOMERS}),

@@ -13,9 +13,9 @@ from typing import Any, TypeVar
 from pymongo.errors import DuplicateKeyError
 
 from documents.customer import Customer
+from documents.name_fences import NameFences
 from resolvers.actor import Actor
 from resolvers.errors import ErrorCode, Problem, UserFacingError, not_found
-from resolvers.name_order import note_customers_added
 
 T = TypeVar("T")
 _MAX_ATTEMPTS = 25
@@ -36,7 +36,7 @@ async def insert_customer(customer: Customer) -> Customer:
         await Customer.collection().insert_one(customer.to_mongo())
     except DuplicateKeyError:
         raise duplicate_name(customer.name) from None
-    await note_customers_added(customer.org_id, 1)
+    await NameFences.note_added(customer.org_id, 1)
     return customer
 
 

@@ -23,6 +23,7 @@ from documents.import_job import (
     ImportRowError,
     MappedColumn,
 )
+from documents.product import Product
 from documents.saved_mapping import SavedColumn, SavedMapping
 from importers.context import LOOKUP_FIELDS
 from importers.errors import ImportFileError
@@ -281,6 +282,8 @@ async def template_workbook(actor: Actor) -> bytes:
     for kind, (document, _, _) in LOOKUP_FIELDS.items():
         lists[kind] = [doc.name for doc in await document.find_in(actor.org_id,
                                                                    sort=[("name_key", 1)])]
+    lists["product"] = [doc.import_id for doc in await Product.find_in(
+        actor.org_id, {"active": True}, sort=[("import_key", 1)])]
     return build_template(actor.settings.customer_label, lists)
 
 

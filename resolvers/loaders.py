@@ -13,6 +13,7 @@ from strawberry.dataloader import DataLoader
 from documents.base import TenantDocument
 from documents.customer import Customer
 from documents.lookups import CustomerType, LeadSource, PaymentTerm, PriceLevel, User
+from documents.product import Product, ProductLine
 from resolvers.actor import Actor
 
 D = TypeVar("D", bound=TenantDocument)
@@ -55,6 +56,14 @@ class UserByIdLoader(ByIdLoader[User]):
     document = User
 
 
+class ProductByIdLoader(ByIdLoader[Product]):
+    document = Product
+
+
+class ProductLineByIdLoader(ByIdLoader[ProductLine]):
+    document = ProductLine
+
+
 @dataclass
 class Loaders:
     actor: Actor
@@ -64,6 +73,8 @@ class Loaders:
     payment_term_by_id: PaymentTermByIdLoader = field(init=False)
     price_level_by_id: PriceLevelByIdLoader = field(init=False)
     user_by_id: UserByIdLoader = field(init=False)
+    product_by_id: ProductByIdLoader = field(init=False)
+    product_line_by_id: ProductLineByIdLoader = field(init=False)
 
     def __post_init__(self) -> None:
         self.customer_by_id = CustomerByIdLoader(self.actor)
@@ -72,3 +83,5 @@ class Loaders:
         self.payment_term_by_id = PaymentTermByIdLoader(self.actor)
         self.price_level_by_id = PriceLevelByIdLoader(self.actor)
         self.user_by_id = UserByIdLoader(self.actor)
+        self.product_by_id = ProductByIdLoader(self.actor)
+        self.product_line_by_id = ProductLineByIdLoader(self.actor)

@@ -44,13 +44,6 @@ class ReadPlan:
         return [{"$match": Customer.scoped(org_id, self.index)}, *self.filters]
 
 
-async def note_customers_added(org_id: ObjectId, count: int) -> None:
-    """Tell the fences that customers were added, so they are rebuilt in time."""
-    await NameFences.collection().update_one(
-        NameFences.scoped(org_id), {"$inc": {"added_since_build": count}}, upsert=True
-    )
-
-
 async def _fences(org_id: ObjectId) -> list[str]:
     raw = await NameFences.collection().find_one(NameFences.scoped(org_id))
     if raw is None:

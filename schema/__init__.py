@@ -11,6 +11,7 @@ from schema.customer_mutations import CustomerMutations
 from schema.embedded_mutations import EmbeddedMutations
 from schema.errors import MaskUnexpectedErrors
 from schema.imports import ImportJob, ImportMutations, ImportQueries, ImportSubscriptions
+from schema.products import Product, ProductLine, ProductMutations, ProductQueries
 from schema.query import Query as BaseQuery
 from schema.types import (
     Contact,
@@ -24,9 +25,10 @@ from schema.types import (
     User,
 )
 
-Query = merge_types("Query", (BaseQuery, ImportQueries))
+Query = merge_types("Query", (BaseQuery, ImportQueries, ProductQueries))
 Mutation = merge_types(
-    "Mutation", (CustomerMutations, EmbeddedMutations, AdminMutations, ImportMutations)
+    "Mutation",
+    (CustomerMutations, EmbeddedMutations, AdminMutations, ImportMutations, ProductMutations),
 )
 
 
@@ -47,6 +49,6 @@ def build_schema() -> Schema:
         subscription=ImportSubscriptions,
         # Node implementations are reached only through the interface.
         types=[Customer, Site, Contact, Equipment, CustomerType, LeadSource, PaymentTerm,
-               PriceLevel, User, ImportJob],
+               PriceLevel, User, ImportJob, Product, ProductLine],
         extensions=[MaskUnexpectedErrors],
     )

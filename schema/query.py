@@ -3,13 +3,14 @@
 import strawberry
 
 from documents import lookups
-from resolvers import customer_queries, site_queries
+from resolvers import customer_queries, product_lines, products, site_queries
 from resolvers import lookups as lookup_resolvers
 from resolvers.customer_queries import CustomerQuery
 from resolvers.site_queries import SiteQuery
 from schema.context import Info
 from schema.ids import from_global_id, optional_id, parse_global_id
 from schema.inputs import CustomerFilter, SiteFilter
+from schema.products import Product, ProductLine
 from schema.types import (
     Connection,
     Contact,
@@ -100,6 +101,12 @@ class Query:
             if type_name == "Contact":
                 return next(Contact.from_doc(c) for c in owner.contacts if c.id == object_id)
             return next(Equipment.from_doc(e, owner) for e in owner.equipment if e.id == object_id)
+        if type_name == "Product":
+            product = await products.get_product(actor, object_id)
+            return None if product is None else Product.from_doc(product)
+        if type_name == "ProductLine":
+            line = await product_lines.get_line(actor, object_id)
+            return None if line is None else ProductLine.from_doc(line)
         lookup = _LOOKUP_TYPES.get(type_name)
         if lookup is None:
             return None

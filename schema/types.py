@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Generic, Self, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Generic, Self, TypeVar
 
 import strawberry
 
@@ -12,6 +12,9 @@ from documents.customer import InvoicingOption
 from resolvers.pagination import Page
 from schema.context import Info
 from schema.ids import to_global_id
+
+if TYPE_CHECKING:
+    from schema.products import ProductLine
 
 # The stored enum is the GraphQL enum too (strawberry.enum registers the class).
 strawberry.enum(InvoicingOption)
@@ -246,6 +249,14 @@ class Customer(Node):
             updated_at=doc.updated_at,
             _doc=doc,
         )
+
+    @strawberry.field(description="What this customer bought, in the order it was imported.")
+    async def product_lines(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> "Connection[Annotated[ProductLine, strawberry.lazy('schema.products')]]":
+        from schema.products import customer_product_lines  # products import this module
+
+        return await customer_product_lines(info, self._doc.id, first, after)
 
     @strawberry.field
     async def customer_type(self, info: Info) -> CustomerType | None:

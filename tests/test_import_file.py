@@ -89,8 +89,9 @@ async def test_customers_with_lookups_billing_links_and_custom_fields(org: Org) 
     ])
     assert job["totals"]["created"] == 2
     errors = [e["node"] for e in job["rowErrors"]["edges"]]
-    assert [(e["row"], e["code"], e["value"]) for e in errors] == [
-        (4, "UNKNOWN_PAYMENT_TERM", None)]
+    # A reference the loader could not resolve names its column and value too.
+    assert [(e["row"], e["code"], e["column"], e["value"]) for e in errors] == [
+        (4, "UNKNOWN_PAYMENT_TERM", "Payment Term", "Net 7")]
     tenant = await customer(org, "Tenant One")
     assert tenant["customerType"] == {"name": "Residential"}
     assert tenant["paymentTerm"] == {"name": "Net 30"}

@@ -22,9 +22,16 @@ async def test_template_sheets_columns_and_lists(org: Org) -> None:
                      "{ customerType { id } userErrors { code } } }")
     await org.mutate('mutation { settingsUpdate(input: {customerLabel: "Client"}) '
                      "{ settings { customerLabel } userErrors { code } } }", role=Role.ADMIN)
+    await org.mutate('mutation { productCreate(input: {importId: "SUB-1", name: "Suite"}) '
+                     "{ product { id } userErrors { code } } }")
     workbook = await template(org)
-    assert workbook.sheetnames == ["Instructions", "Clients", "Sites", "Contacts", "Equipment",
-                                   "Lists"]
+    assert workbook.sheetnames == ["Instructions", "Clients", "Products", "Product Lines",
+                                   "Sites", "Contacts", "Equipment", "Lists"]
+    line_headers = [cell.value for cell in workbook["Product Lines"][1]]
+    assert line_headers[:4] == ["ID", "Customer", "Opportunity", "Product"]
+    (product_rule,) = [v for v in workbook["Product Lines"].data_validations.dataValidation
+                       if str(v.sqref).startswith("D2")]
+    assert product_rule.errorStyle == "warning"  # a product may come from the Products sheet
     sites = workbook["Sites"]
     assert sites["A1"].value == "Site Name"
     assert sites["B1"].value == "Address Line 1"
@@ -41,6 +48,9 @@ async def test_template_sheets_columns_and_lists(org: Org) -> None:
     column = [c.value for c in next(col for col in lists.iter_cols()
                                     if col[0].value == "customer_type")]
     assert column == ["customer_type", "Strata"]
+    products = [c.value for c in next(col for col in lists.iter_cols()
+                                      if col[0].value == "product")]
+    assert products == ["product", "SUB-1"]
     assert "unique identifier" in " ".join(
         str(row[0].value) for row in workbook["Instructions"].iter_rows())
     response = await org.http.get("/import-template.xlsx")

@@ -1,0 +1,328 @@
+"""Products and product lines from rows, a batch at a time.
+
+Products are matched by import id. A product line is matched by its ID (so a
+file imported twice changes nothing); its customer is found by name, or
+created; its product by import id. A new line books its amount; a renewal
+books nothing and links to the customer's latest line of the same product
+that no line renews yet. One query per kind of document, one bulk_write.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from beanie import PydanticObjectId
+from pymongo import InsertOne, ReplaceOne, ReturnDocument
+from pymongo.errors import BulkWriteError
+
+from documents.base import utcnow
+from documents.customer import Customer
+from documents.import_job import ImportMode
+from documents.name_fences import NameFences
+from documents.product import Booking, Product, ProductLine, Sequence
+from documents.text import name_key
+from importers.context import LoadContext
+from importers.customer_loader import BatchCounts, ConcurrentChange
+from importers.rows import SourceRow
+from importers.schedules import (
+    ScheduleError,
+    billing_plan,
+    months_between,
+    revenue_schedule,
+    term_end,
+)
+
+Write = InsertOne[Any] | ReplaceOne[Any]
+
+
+def _mode_problem(ctx: LoadContext, row: SourceRow, exists: bool, what: str) -> bool:
+    """Fails the row when the import's mode forbids what it would do."""
+    if ctx.mode is ImportMode.CREATE_ONLY and exists:
+        row.fail("ALREADY_EXISTS", f"{what} already exists.")
+    elif ctx.mode is ImportMode.UPDATE_ONLY and not exists:
+        row.fail("NOT_FOUND", f"{what} does not exist to update.")
+    return bool(row.problems)
+
+
+async def _write(ctx: LoadContext, collection: Any, operations: list[Write]) -> None:
+    if ctx.dry_run or not operations:
+        return
+    replaces = sum(isinstance(op, ReplaceOne) for op in operations)
+    try:
+        written = await collection.bulk_write(operations, ordered=False, session=ctx.session)
+    except BulkWriteError:
+        raise ConcurrentChange() from None  # an id or name taken meanwhile
+    if written.matched_count < replaces:
+        raise ConcurrentChange()
+
+
+_PRODUCT_FIELDS = ("name", "recurring", "unit_price", "term_months", "active")
+
+
+async def load_products(ctx: LoadContext, rows: list[SourceRow]) -> BatchCounts:
+    counts = BatchCounts()
+    ready: list[SourceRow] = []
+    for row in rows:
+        values = row.values
+        if not row.problems and not values.get("import_id"):
+            row.fail("REQUIRED", "The row has no Import ID.", "import_id")
+        if values.get("unit_price", 0) < 0:
+            row.fail("INVALID_NUMBER", "Unit Price cannot be negative.", "unit_price")
+        if values.get("term_months", 1) < 1:
+            row.fail("INVALID_NUMBER", "Term Months must be at least 1.", "term_months")
+        currency = str(values.get("currency", "AUD")).strip().upper()
+        if len(currency) != 3 or not currency.isalpha():
+            row.fail("INVALID_CURRENCY", f"{values['currency']!r} is not a three-letter "
+                     "currency code such as AUD.", "currency")
+        (counts.failed if row.problems else ready).append(row)
+    stored = {p.import_key: p for p in await Product.find_any(
+        ctx.org_id, "import_key", [name_key(r.values["import_id"]) for r in ready])}
+    working: dict[str, tuple[Product, bool]] = {}  # key -> (product, stored?)
+    outcome: dict[str, str] = {}
+    for row in ready:
+        values = row.values
+        key = name_key(values["import_id"])
+        if key not in working:
+            existing = stored.get(key)
+            if _mode_problem(ctx, row, existing is not None,
+                             f"Product {values['import_id']!r}"):
+                counts.failed.append(row)
+                continue
+            if existing is None and not values.get("name"):
+                row.fail("REQUIRED", "A new product needs a Product Name.", "name")
+                counts.failed.append(row)
+                continue
+            working[key] = (existing.model_copy(deep=True), True) if existing else (
+                Product(id=PydanticObjectId(), org_id=ctx.org_id, import_id=values["import_id"],
+                        import_key=key, name=values["name"]), False)
+        product, was_stored = working[key]
+        before = product.model_dump(exclude={"updated_at"})
+        for name in _PRODUCT_FIELDS:
+            if name in values:
+                setattr(product, name, values[name])
+        if "currency" in values:
+            product.currency = str(values["currency"]).strip().upper()
+        changed = product.model_dump(exclude={"updated_at"}) != before
+        first = outcome.get(key) or ("unchanged" if was_stored else "created")
+        outcome[key] = "updated" if changed and first == "unchanged" else first
+    operations: list[Write] = []
+    for key, result in outcome.items():
+        product, was_stored = working[key]
+        setattr(counts, result, getattr(counts, result) + 1)
+        if result == "unchanged":
+            continue
+        product.prepare_for_save()
+        operations.append(ReplaceOne(Product.scoped(ctx.org_id, {"_id": product.id}),
+                                     product.to_mongo()) if was_stored
+                          else InsertOne(product.to_mongo()))
+    await _write(ctx, Product.collection(), operations)
+    return counts
+
+
+@dataclass
+class _LineBatch:
+    """What a batch of product lines reads once and changes in memory."""
+
+    ctx: LoadContext
+    products: dict[str, Product]
+    customers: dict[str, Customer]
+    lines: dict[str, ProductLine]  # by line key: stored, and created in this batch
+    renewable: dict[tuple[Any, Any], list[ProductLine]]  # (customer, product) -> lines
+    new_customers: list[Customer] = field(default_factory=list)
+    changed: dict[Any, ProductLine] = field(default_factory=dict)  # id -> line to write
+    stored_ids: set[Any] = field(default_factory=set)
+
+    def customer(self, name: str) -> Customer:
+        key = name_key(name)
+        if key not in self.customers:  # created on the fly: this import establishes them
+            customer = Customer(id=PydanticObjectId(), org_id=self.ctx.org_id,
+                                name=" ".join(name.split()), name_key=key)
+            customer.prepare_for_save()
+            customer.created_at = customer.updated_at
+            self.customers[key] = customer
+            self.new_customers.append(customer)
+        return self.customers[key]
+
+    def renew(self, line: ProductLine) -> ProductLine | None:
+        """The line `line` renews: the latest of its customer's lines of the
+        same product that nothing renews yet (kept when already linked).
+        """
+        group = self.renewable.get((line.customer_id, line.product_id), [])
+        current = next((c for c in group if c.id == line.renews_id), None)
+        if current is not None and current.renewed_by_id in (None, line.id):
+            return current
+        waiting = [c for c in group if c.id != line.id and c.renewed_by_id is None]
+        return max(waiting, key=lambda c: (c.start_date, c.seq), default=None)
+
+
+async def load_product_lines(ctx: LoadContext, rows: list[SourceRow]) -> BatchCounts:
+    counts = BatchCounts()
+    ready: list[SourceRow] = []
+    for row in rows:
+        values = row.values
+        for key, label in (("line_id", "ID"), ("customer", "Customer"), ("product", "Product"),
+                           ("quantity", "Quantity")):
+            if not row.problems and key not in values:
+                row.fail("REQUIRED", f"The row has no {label}.", key)
+        if not row.problems and values["quantity"] <= 0:
+            row.fail("INVALID_QUANTITY", f"Quantity must be positive, not {values['quantity']}.",
+                     "quantity")
+        (counts.failed if row.problems else ready).append(row)
+    batch = await _read_batch(ctx, ready)
+    for row in ready:
+        result = _apply_line(batch, row)
+        if result is None:
+            counts.failed.append(row)
+        else:
+            setattr(counts, result, getattr(counts, result) + 1)
+    await _write_batch(batch)
+    return counts
+
+
+async def _read_batch(ctx: LoadContext, rows: list[SourceRow]) -> _LineBatch:
+    products = {p.import_key: p for p in await Product.find_any(
+        ctx.org_id, "import_key", [name_key(r.values["product"]) for r in rows])}
+    customers = {c.name_key: c for c in await Customer.find_any(
+        ctx.org_id, "name_key", [name_key(r.values["customer"]) for r in rows])}
+    lines = {line.line_key: line for line in await ProductLine.find_any(
+        ctx.org_id, "line_key", [name_key(r.values["line_id"]) for r in rows])}
+    # Lines a renewal may link to: those of the renewing customers.
+    renewing = {customers[k].id for r in rows if r.values.get("renewal")
+                if (k := name_key(r.values["customer"])) in customers}
+    renewing |= {line.customer_id for line in lines.values() if line.renews_id}
+    renewable: dict[tuple[Any, Any], list[ProductLine]] = {}
+    for line in [*await ProductLine.find_any(ctx.org_id, "customer_id", renewing),
+                 *lines.values()]:
+        group = renewable.setdefault((line.customer_id, line.product_id), [])
+        if all(other.id != line.id for other in group):
+            group.append(line)
+    batch = _LineBatch(ctx, products, customers, lines, renewable)
+    batch.stored_ids = {line.id for group in renewable.values() for line in group}
+    return batch
+
+
+def _apply_line(batch: _LineBatch, row: SourceRow) -> str | None:
+    """Sets the row's line in `batch`; 'created', 'updated', 'unchanged', or None
+    when the row failed (its problems say why).
+    """
+    values = row.values
+    product = batch.products.get(name_key(values["product"]))
+    if product is None:
+        row.fail("UNKNOWN_PRODUCT", f"No product with Import ID {values['product']!r}.",
+                 "product")
+        return None
+    key = name_key(values["line_id"])
+    existing = batch.lines.get(key)
+    if _mode_problem(batch.ctx, row, existing is not None, f"Line {values['line_id']!r}"):
+        return None
+    customer = batch.customer(values["customer"])
+    line = existing.model_copy(deep=True) if existing else None
+    billing = values.get("billing_date") or (line.billing_date if line else batch.ctx.import_date)
+    start = values.get("start_date") or billing
+    term = values.get("term_months")
+    if term is None and "end_date" in values:
+        term = months_between(start, values["end_date"])
+    if term is None and product.recurring:
+        term = product.term_months
+    end = values.get("end_date") or (term_end(start, term) if term else None)
+    if term is not None and term < 1:
+        row.fail("INVALID_NUMBER", "Term Months must be at least 1.", "term_months")
+    if end is not None and end < start:
+        row.fail("INVALID_DATE", f"End Date {end} is before the start {start}.", "end_date")
+    amount = values["quantity"] * product.unit_price
+    try:
+        custom_billing = (billing_plan(values["custom_billing"], amount, billing, term)
+                          if "custom_billing" in values else None)
+    except ScheduleError as exc:
+        row.fail("INVALID_CUSTOM_BILLING", str(exc), "custom_billing")
+    try:
+        schedule, method = revenue_schedule(amount, start, term, values.get("custom_revenue"))
+    except ScheduleError as exc:
+        row.fail("INVALID_REVENUE_RECOGNITION", str(exc), "custom_revenue")
+    if row.problems:
+        return None
+    booking_date: date = values.get("booking_date") or (
+        line.booking_date if line and line.booking_date else billing)
+    fields: dict[str, Any] = {
+        "customer_id": customer.id, "product_id": product.id, "quantity": values["quantity"],
+        "unit_price": product.unit_price, "amount": amount,
+        "renewal": bool(values.get("renewal")), "billing_date": billing,
+        "booking_date": booking_date, "start_date": start, "end_date": end, "term_months": term,
+        "custom_billing": custom_billing, "custom_revenue": method, "revenue_schedule": schedule,
+        "opportunity": values.get("opportunity", line.opportunity if line else None),
+    }
+    if line is None:
+        line = ProductLine(id=PydanticObjectId(), org_id=batch.ctx.org_id,
+                           line_id=values["line_id"], line_key=key, seq=0, **fields)
+        before = None
+    else:
+        before = line.model_dump(exclude={"updated_at"})
+        for name, value in fields.items():
+            setattr(line, name, value)
+    if not _link_renewal(batch, row, line, product, customer):
+        return None
+    line.booking = None if line.renewal else Booking(amount=amount, booked_on=booking_date)
+    batch.lines[key] = line
+    group = batch.renewable.setdefault((line.customer_id, line.product_id), [])
+    group[:] = [other for other in group if other.id != line.id] + [line]
+    if before is None:
+        batch.changed[line.id] = line
+        return "created"
+    if line.model_dump(exclude={"updated_at"}) != before:
+        batch.changed[line.id] = line
+        return "updated"
+    return "unchanged"
+
+
+def _link_renewal(batch: _LineBatch, row: SourceRow, line: ProductLine, product: Product,
+                  customer: Customer) -> bool:
+    previous = next((c for g in batch.renewable.values() for c in g
+                     if c.id == line.renews_id), None) if line.renews_id else None
+    target = batch.renew(line) if line.renewal else None
+    if line.renewal and target is None:
+        row.fail("NOTHING_TO_RENEW", f"{customer.name} has no line of product "
+                 f"{product.import_id!r} waiting for renewal.", "renewal")
+        return False
+    if previous is not None and previous is not target:
+        previous.renewed_by_id = None
+        batch.changed[previous.id] = previous
+    if target is not None and target.renewed_by_id != line.id:
+        target.renewed_by_id = line.id
+        batch.changed[target.id] = target
+    line.renews_id = target.id if target else None
+    return True
+
+
+async def _write_batch(batch: _LineBatch) -> None:
+    ctx = batch.ctx
+    if ctx.dry_run:
+        return
+    if batch.new_customers:
+        await _write(ctx, Customer.collection(), [InsertOne(c.to_mongo())
+                                                  for c in batch.new_customers])
+        await NameFences.note_added(ctx.org_id, len(batch.new_customers))
+    fresh = [line for line in batch.changed.values() if line.seq == 0]  # not stored yet
+    if fresh:
+        first = await _next_seqs(ctx, len(fresh))
+        for offset, line in enumerate(fresh):
+            line.seq = first + offset
+    operations: list[Write] = []
+    for line in batch.changed.values():
+        if line.id in batch.stored_ids:
+            line.updated_at = utcnow()
+            operations.append(ReplaceOne(ProductLine.scoped(ctx.org_id, {"_id": line.id}),
+                                         line.to_mongo()))
+        else:
+            operations.append(InsertOne(line.to_mongo()))
+    await _write(ctx, ProductLine.collection(), operations)
+
+
+async def _next_seqs(ctx: LoadContext, count: int) -> int:
+    """The first of `count` fresh product line numbers, taken in the batch's
+    transaction (a batch that runs again takes them again).
+    """
+    raw = await Sequence.collection().find_one_and_update(
+        Sequence.scoped(ctx.org_id, {"name": "product_lines"}), {"$inc": {"issued": count}},
+        upsert=True, return_document=ReturnDocument.AFTER, session=ctx.session)
+    assert raw is not None  # upserted
+    return int(raw["issued"]) - count + 1
