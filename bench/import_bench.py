@@ -1,7 +1,7 @@
 """Import speed: end to end through the HTTP API against the database ceiling,
 a naive per-row baseline, and the pipeline alone. Not a test: it prints figures.
 
-    .venv/bin/python bench/import_bench.py [--customers 50000] [--sites 100000]
+    .venv/bin/python bench/import_bench.py [--customers 50000] [--sites 100000] [--lines 100000]
 
 Generates a customers XLSX (15 columns, lookups included) and a sites CSV
 linked to it; imports each through `sitebook serve` (uvicorn, embedded
@@ -10,7 +10,9 @@ database, in-process worker), timing upload to finished job. In the same run:
 stored, into the same server, into a collection with the same indexes;
 (b) naive: per-row Beanie find-by-name then save of the same documents, on
 2,000 rows;
-(c) the pipeline alone: read, map, coerce and validate, no database. Then the
+(c) the pipeline alone: read, map, coerce and validate, no database. Then a
+product lines CSV of --lines rows (half new, half renewing them) against its
+own ceiling (the stored lines, bulk-written the same way). Then the
 peak RSS of the importing process after a sites file of --sites rows and one
 twice that size.
 """
@@ -37,6 +39,7 @@ from app.embedded import EmbeddedServer, free_port
 from app.settings import Settings
 from documents.customer import Customer
 from documents.import_job import MappedColumn
+from documents.product import ProductLine
 from importers.fields import Entity
 from importers.mapping import suggest
 from importers.readers import open_rows
@@ -77,6 +80,36 @@ def sites_csv(count: int, customers: int) -> bytes:
         owner = n % customers
         writer.writerow([f"Site {n // customers + 1}", f"{n} Main Rd",
                          SUBURBS[n % 6], str(4000 + n % 300), f"Customer {owner:06d}"])
+    return buffer.getvalue().encode()
+
+
+PRODUCT_COUNT = 20
+LINE_HEADERS = ["ID", "Customer", "Opportunity", "Product", "Renewal", "Quantity",
+                "Billing Date", "Custom Billing"]
+
+
+def products_csv() -> bytes:
+    rows = [["Import ID", "Product Name", "Recurring", "Unit Price", "Term Months"]]
+    rows += [[f"P{p:02d}", f"Product {p}", "yes" if p % 2 else "no", f"{100 + p}.50", "12"]
+             for p in range(PRODUCT_COUNT)]
+    return "\n".join(",".join(row) for row in rows).encode()
+
+
+def lines_csv(count: int, customers: int) -> bytes:
+    """The first half new lines, each (customer, product) once; the second half
+    renews them one for one, a year later.
+    """
+    half = count // 2
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(LINE_HEADERS)
+    for n in range(count):
+        first = n % half
+        customer, product = first % customers, (first // customers) % PRODUCT_COUNT
+        writer.writerow([f"L{n:07d}", f"Customer {customer:06d}", f"OPP-{first // 7}",
+                         f"P{product:02d}", "true" if n >= half else "false", str(n % 5 + 1),
+                         f"{2025 + n // half}-{first % 12 + 1:02d}-15",
+                         "quarterly" if n % 10 == 0 and product % 2 else ""])
     return buffer.getvalue().encode()
 
 
@@ -127,6 +160,35 @@ async def ceiling(uri: str, sites: int) -> tuple[float, float]:
     await collection.drop()
     await database.close()
     return customer_rate, site_rate
+
+
+async def lines_ceiling(uri: str) -> float:
+    """Rows/s of raw bulk_write of the product lines the import stored, 1,000 rows
+    per batch into a collection with the same indexes: each line inserted as it
+    was written, and for a renewal the line it renews replaced with its link.
+    """
+    database = Database(Settings(MONGODB_URI=uri, SITEBOOK_DATABASE=DATABASE))
+    await database.open()
+    stored = await ProductLine.find_all().sort("seq").to_list()
+    collection = ProductLine.get_pymongo_collection().database["ceiling_lines"]
+    await collection.create_indexes(ProductLine.Settings.indexes)
+    by_id = {line.id: line for line in stored}
+    batches: list[list[InsertOne[Any] | ReplaceOne[Any]]] = []
+    for start in range(0, len(stored), 1000):
+        batch: list[InsertOne[Any] | ReplaceOne[Any]] = []
+        for line in stored[start:start + 1000]:
+            batch.append(InsertOne({**line.to_mongo(), "renewed_by_id": None}))
+            if line.renews_id is not None:
+                batch.append(ReplaceOne({"org_id": line.org_id, "_id": line.renews_id},
+                                        by_id[line.renews_id].to_mongo()))
+        batches.append(batch)
+    started = time.perf_counter()
+    for batch in batches:
+        await collection.bulk_write(batch, ordered=False)
+    rate = len(stored) / (time.perf_counter() - started)
+    await collection.drop()
+    await database.close()
+    return rate
 
 
 async def naive(uri: str, rows: int) -> float:
@@ -188,17 +250,18 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--customers", type=int, default=50_000)
     parser.add_argument("--sites", type=int, default=100_000)
+    parser.add_argument("--lines", type=int, default=100_000)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         server = EmbeddedServer(Path(tmp))
         uri = server.start()
         try:
-            run(uri, args.customers, args.sites)
+            run(uri, args.customers, args.sites, args.lines)
         finally:
             server.stop()
 
 
-def run(uri: str, customers: int, sites: int) -> None:
+def run(uri: str, customers: int, sites: int, lines: int) -> None:
     started = time.perf_counter()
     xlsx = customers_xlsx(customers)
     sites_data = sites_csv(sites, customers)
@@ -207,6 +270,9 @@ def run(uri: str, customers: int, sites: int) -> None:
     print("\n(c) pipeline alone (read, map, coerce, validate; no database)")
     print(f"  customers XLSX: {pipeline_alone(xlsx, Entity.CUSTOMERS):10,.0f} rows/s")
     print(f"  sites CSV:      {pipeline_alone(sites_data, Entity.SITES):10,.0f} rows/s", flush=True)
+    lines_data = lines_csv(lines, customers)
+    print(f"  lines CSV:      {pipeline_alone(lines_data, Entity.PRODUCT_LINES):10,.0f} rows/s",
+          flush=True)
 
     env = {**os.environ, "MONGODB_URI": uri, "SITEBOOK_DATABASE": DATABASE}
     sitebook = str(Path(sys.executable).parent / "sitebook")
@@ -239,7 +305,15 @@ def run(uri: str, customers: int, sites: int) -> None:
             results[label] = rate
             print(f"  {label}: {job['status']} {job['totals']} in {job['seconds']:.1f}s = "
                   f"{rate:,.0f} rows/s; peak RSS {peak_rss_mb(service.pid):.0f} MB", flush=True)
+        import_over_http(port, key, products_csv(), "products.csv", "PRODUCTS")
+        job = import_over_http(port, key, lines_data, "lines.csv", "PRODUCT_LINES")
+        results["lines CSV"] = job["totals"]["rows"] / job["seconds"]
+        print(f"  product lines CSV: {job['status']} {job['totals']} in {job['seconds']:.1f}s = "
+              f"{results['lines CSV']:,.0f} rows/s; peak RSS {peak_rss_mb(service.pid):.0f} MB",
+              flush=True)
         customer_ceiling, site_ceiling, naive_rate = baselines(uri, sites)
+        line_ceiling = asyncio.run(lines_ceiling(uri))
+        print(f"  product lines: {line_ceiling:,.0f} rows/s", flush=True)
         big = sites_csv(sites * 2, customers)
         job = import_over_http(port, key, big, "sites-2x.csv", "SITES")
         print(f"  sites CSV x2 ({sites * 2:,} rows): {job['status']} in {job['seconds']:.1f}s; "
@@ -253,6 +327,7 @@ def run(uri: str, customers: int, sites: int) -> None:
           f"; / naive: {results['customers XLSX'] / naive_rate:.1f}x")
     print(f"  sites end to end / ceiling:     {results['sites CSV'] / site_ceiling:.2f}"
           f"; / naive: {results['sites CSV'] / naive_rate:.1f}x")
+    print(f"  lines end to end / ceiling:     {results['lines CSV'] / line_ceiling:.2f}")
 
 
 def baselines(uri: str, sites: int) -> tuple[float, float, float]:

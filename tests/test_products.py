@@ -56,7 +56,8 @@ async def test_list_pages_searches_and_filters(org: Org) -> None:
     await create(org, importId="Z-9", name="Gadget")
     first = (await org.gql(LIST, {"first": 4}))["products"]
     assert [e["node"]["importId"] for e in first["edges"]] == ["P-0", "P-1", "P-2", "P-3"]
-    assert first["pageInfo"]["hasNextPage"] and first["totalCount"] == 6
+    assert first["pageInfo"]["hasNextPage"]
+    assert first["totalCount"] == 6
     rest = (await org.gql(LIST, {"first": 4, "after": first["pageInfo"]["endCursor"]}))
     assert [e["node"]["importId"] for e in rest["products"]["edges"]] == ["P-4", "Z-9"]
     found = (await org.gql(LIST, {"filter": {"search": "widg", "recurring": True}}))["products"]
