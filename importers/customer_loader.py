@@ -5,31 +5,20 @@ names; one unordered bulk_write stores the batch. An empty cell never erases a
 stored value; a row that changes nothing is counted unchanged and not written.
 """
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from beanie import PydanticObjectId
 from pymongo import InsertOne, ReplaceOne
-from pymongo.errors import BulkWriteError
 
 from documents.customer import Address, BillingArrangement, Customer
 from documents.import_job import ImportMode
 from documents.name_fences import NameFences
 from documents.text import name_key
+from importers.batch import BatchCounts, bulk_write
 from importers.context import LOOKUP_FIELDS, LoadContext
 from importers.rows import SourceRow
 
 _TEXT = ("company_name", "first_name", "last_name", "email", "phone", "mobile")
-
-
-@dataclass
-class BatchCounts:
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    failed: list[SourceRow] = field(default_factory=list)
-    # (customer name key, billing customer name key) to link once the job ends.
-    deferred_links: list[tuple[str, str]] = field(default_factory=list)
 
 
 NAME_FIELDS = ("name", "company_name", "first_name", "last_name")
@@ -138,12 +127,21 @@ async def load_customers(ctx: LoadContext, rows: list[SourceRow]) -> BatchCounts
         outcome[key] = outcome.get(key) or ("created" if working[key][1] is None else "unchanged")
         if changed and outcome[key] == "unchanged":
             outcome[key] = "updated"
-    await _write(ctx, working, outcome, counts)
+    counts.keys = keys
+    operations = _operations(ctx, working, outcome, counts)
+
+    async def write(ctx: LoadContext) -> None:
+        written = await bulk_write(ctx, Customer.collection(), operations)
+        if written is not None and written.inserted_count:
+            await NameFences.note_added(ctx.org_id, written.inserted_count)
+
+    counts.write = write
     return counts
 
 
-async def _write(ctx: LoadContext, working: dict[str, tuple[Customer, int | None]],
-                 outcome: dict[str, str], counts: BatchCounts) -> None:
+def _operations(ctx: LoadContext, working: dict[str, tuple[Customer, int | None]],
+                outcome: dict[str, str], counts: BatchCounts
+                ) -> list[InsertOne[Any] | ReplaceOne[Any]]:
     operations: list[InsertOne[Any] | ReplaceOne[Any]] = []
     for key, result in outcome.items():
         customer, version = working[key]
@@ -161,21 +159,4 @@ async def _write(ctx: LoadContext, working: dict[str, tuple[Customer, int | None
                 Customer.scoped(ctx.org_id, {"_id": customer.id, "version": version}),
                 customer.to_mongo()))
             counts.updated += 1
-    if ctx.dry_run or not operations:
-        return
-    replaces = sum(isinstance(op, ReplaceOne) for op in operations)
-    try:
-        written = await Customer.collection().bulk_write(
-            operations, ordered=False, session=ctx.session)
-    except BulkWriteError:
-        raise ConcurrentChange() from None  # a name taken meanwhile
-    if written.matched_count < replaces:
-        raise ConcurrentChange()  # a customer changed meanwhile
-    if written.inserted_count:
-        await NameFences.note_added(ctx.org_id, written.inserted_count)
-
-
-class ConcurrentChange(Exception):
-    """Someone changed the batch's customers while it was being imported: the
-    worker runs the batch again on fresh documents (the writes are idempotent).
-    """
+    return operations

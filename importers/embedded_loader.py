@@ -16,8 +16,8 @@ from documents.base import utcnow
 from documents.customer import Contact, Customer, Equipment, Site
 from documents.import_job import ImportMode
 from documents.text import name_key
+from importers.batch import BatchCounts, bulk_write
 from importers.context import LoadContext
-from importers.customer_loader import BatchCounts, ConcurrentChange
 from importers.rows import SourceRow
 
 Item = Site | Contact | Equipment
@@ -194,8 +194,6 @@ async def load_embedded(kind: EmbeddedKind, ctx: LoadContext,
         if isinstance(item, Site):
             item.updated_at = utcnow()
         touched.add(customer.name_key)
-    if ctx.dry_run or not touched:
-        return counts
     operations = []
     for key in touched:
         customer = customers[key]
@@ -204,8 +202,9 @@ async def load_embedded(kind: EmbeddedKind, ctx: LoadContext,
         operations.append(ReplaceOne(
             Customer.scoped(ctx.org_id, {"_id": customer.id, "version": versions[key]}),
             customer.to_mongo()))
-    written = await Customer.collection().bulk_write(operations, ordered=False,
-                                                     session=ctx.session)
-    if written.matched_count < len(operations):
-        raise ConcurrentChange()
+
+    async def write(ctx: LoadContext) -> None:
+        await bulk_write(ctx, Customer.collection(), operations)
+
+    counts.keys, counts.write = set(keys), write
     return counts

@@ -13,7 +13,6 @@ from typing import Any
 
 from beanie import PydanticObjectId
 from pymongo import InsertOne, ReplaceOne, ReturnDocument
-from pymongo.errors import BulkWriteError
 
 from documents.base import utcnow
 from documents.customer import Customer
@@ -21,8 +20,8 @@ from documents.import_job import ImportMode
 from documents.name_fences import NameFences
 from documents.product import Booking, Product, ProductLine, Sequence
 from documents.text import name_key
+from importers.batch import BatchCounts, bulk_write
 from importers.context import LoadContext
-from importers.customer_loader import BatchCounts, ConcurrentChange
 from importers.rows import SourceRow
 from importers.schedules import (
     ScheduleError,
@@ -42,18 +41,6 @@ def _mode_problem(ctx: LoadContext, row: SourceRow, exists: bool, what: str) -> 
     elif ctx.mode is ImportMode.UPDATE_ONLY and not exists:
         row.fail("NOT_FOUND", f"{what} does not exist to update.")
     return bool(row.problems)
-
-
-async def _write(ctx: LoadContext, collection: Any, operations: list[Write]) -> None:
-    if ctx.dry_run or not operations:
-        return
-    replaces = sum(isinstance(op, ReplaceOne) for op in operations)
-    try:
-        written = await collection.bulk_write(operations, ordered=False, session=ctx.session)
-    except BulkWriteError:
-        raise ConcurrentChange() from None  # an id or name taken meanwhile
-    if written.matched_count < replaces:
-        raise ConcurrentChange()
 
 
 _PRODUCT_FIELDS = ("name", "recurring", "unit_price", "term_months", "active")
@@ -115,7 +102,11 @@ async def load_products(ctx: LoadContext, rows: list[SourceRow]) -> BatchCounts:
         operations.append(ReplaceOne(Product.scoped(ctx.org_id, {"_id": product.id}),
                                      product.to_mongo()) if was_stored
                           else InsertOne(product.to_mongo()))
-    await _write(ctx, Product.collection(), operations)
+
+    async def write(ctx: LoadContext) -> None:
+        await bulk_write(ctx, Product.collection(), operations)
+
+    counts.keys, counts.write = set(stored) | set(working), write
     return counts
 
 
@@ -175,7 +166,13 @@ async def load_product_lines(ctx: LoadContext, rows: list[SourceRow]) -> BatchCo
             counts.failed.append(row)
         else:
             setattr(counts, result, getattr(counts, result) + 1)
-    await _write_batch(batch)
+    # What later batches depend on: the customers' lines (renewals) and the lines.
+    counts.keys = {name_key(r.values[k]) for r in ready for k in ("customer", "line_id")}
+
+    async def write(ctx: LoadContext) -> None:
+        await _write_batch(ctx, batch)
+
+    counts.write = write
     return counts
 
 
@@ -293,12 +290,11 @@ def _link_renewal(batch: _LineBatch, row: SourceRow, line: ProductLine, product:
     return True
 
 
-async def _write_batch(batch: _LineBatch) -> None:
-    ctx = batch.ctx
+async def _write_batch(ctx: LoadContext, batch: _LineBatch) -> None:
     if ctx.dry_run:
         return
     if batch.new_customers:
-        await _write(ctx, Customer.collection(), [InsertOne(c.to_mongo())
+        await bulk_write(ctx, Customer.collection(), [InsertOne(c.to_mongo())
                                                   for c in batch.new_customers])
         await NameFences.note_added(ctx.org_id, len(batch.new_customers))
     fresh = [line for line in batch.changed.values() if line.seq == 0]  # not stored yet
@@ -314,7 +310,7 @@ async def _write_batch(batch: _LineBatch) -> None:
                                          line.to_mongo()))
         else:
             operations.append(InsertOne(line.to_mongo()))
-    await _write(ctx, ProductLine.collection(), operations)
+    await bulk_write(ctx, ProductLine.collection(), operations)
 
 
 async def _next_seqs(ctx: LoadContext, count: int) -> int:

@@ -7,6 +7,9 @@ Every later write of the job is filtered on that token, so a worker that
 stalled past its lease finds its writes refused and stops. A job taken over
 resumes after its last checkpoint; upserts keyed on names make a replayed
 batch harmless.
+
+Loaders only read and decide (importers/batch); a batch's writes, row errors
+and checkpoint go in one transaction, while the next batch is being prepared.
 """
 
 import asyncio
@@ -14,6 +17,7 @@ import contextlib
 import logging
 import os
 import socket
+import time
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
@@ -40,14 +44,9 @@ from documents.import_job import (
 )
 from documents.organization import Organization, OrgSettings
 from documents.text import name_key
+from importers.batch import BatchCounts, ConcurrentChange
 from importers.context import LoadContext
-from importers.customer_loader import (
-    NAME_FIELDS,
-    BatchCounts,
-    ConcurrentChange,
-    load_customers,
-    row_name,
-)
+from importers.customer_loader import NAME_FIELDS, load_customers, row_name
 from importers.dates import DateOrder, detect_order
 from importers.embedded_loader import CONTACTS, EQUIPMENT, SITES, load_embedded
 from importers.errors import FileErrorCode, ImportFileError
@@ -62,6 +61,8 @@ log = logging.getLogger(__name__)
 BATCH_ROWS = 1000
 LEASE = timedelta(seconds=30)
 _RETRIES = 3
+# Longer than a dead worker's transaction lives on the server (60 s).
+TRANSIENT_PATIENCE_SECONDS = 90.0
 
 Loader = Callable[[LoadContext, list[SourceRow]], Awaitable[BatchCounts]]
 
@@ -231,16 +232,41 @@ class JobRun:
             found = next(batches, None)
             return None if found is None else (*found, self._rows(ctx, *found))
 
-        # The next batch is read and coerced in a thread while this one waits on
-        # the database (a separate process): on two cores the two overlap.
+        # Two overlaps keep both cores busy: the next batch is read and coerced in a
+        # thread, and prepared (its documents read, its changes decided) while the
+        # database writes the previous one, unless it depends on what that writes.
         ahead = asyncio.ensure_future(asyncio.to_thread(read_ahead))
+        commit: asyncio.Future[list[tuple[str, str]]] | None = None
+        committing: tuple[Part, set[str]] | None = None
+        serial = job.error_policy is ErrorPolicy.ABORT_ON_ERROR
         try:
             while (prepared := await ahead) is not None:
                 ahead = asyncio.ensure_future(asyncio.to_thread(read_ahead))
-                links += await self._batch(ctx, *prepared)
+                part, batch, rows = prepared
+                if commit is not None and (serial or committing is None
+                                           or committing[0] is not part):
+                    links += await commit
+                    commit = None
+                counts = await self._prepare(ctx, part, batch, rows)
+                if commit is not None:
+                    links += await commit
+                    commit = None
+                    if committing is not None and counts.keys & committing[1]:
+                        # It read documents the previous batch was writing: read again.
+                        counts = await LOADERS[part.entity](ctx, self._rows(ctx, part, batch))
+                commit = asyncio.ensure_future(self._commit(ctx, part, batch, counts))
+                committing = (part, counts.keys)
+            if commit is not None:
+                links += await commit
+                commit = None
         finally:
-            with contextlib.suppress(Exception):
-                await ahead  # never leave the thread inside the file's iterator
+            if commit is not None:
+                commit.cancel()
+            # Never leave the thread inside the file's iterator, nor a write behind.
+            for pending in (commit, ahead):
+                if pending is not None:
+                    with contextlib.suppress(Exception, asyncio.CancelledError):
+                        await pending
         if links and not job.dry_run:
             await _link_billing(job.org_id, links)
         failed = (await self._current()).totals.failed
@@ -273,18 +299,18 @@ class JobRun:
                          ctx.region, part.date_orders)
                 for _, number, cells in batch]
 
-    async def _batch(self, ctx: LoadContext, part: Part, batch: list[tuple[int, int, list[Cell]]],
-                     rows: list[SourceRow]) -> list[tuple[str, str]]:
-        """Loads one batch from its coerced `rows` (which the loaders mark with
-        problems, so a second attempt coerces afresh).
+    async def _prepare(self, ctx: LoadContext, part: Part,
+                       batch: list[tuple[int, int, list[Cell]]],
+                       rows: list[SourceRow]) -> BatchCounts:
+        """What the batch's coerced `rows` come to, nothing written yet. Under
+        ABORT_ON_ERROR a bad row stops the job here, before its batch writes.
         """
-        job = self.job
         loader = LOADERS[part.entity]
-        seqs = {number: seq for seq, number, _ in batch}
-        if job.error_policy is ErrorPolicy.ABORT_ON_ERROR:
+        if self.job.error_policy is ErrorPolicy.ABORT_ON_ERROR:
             # A fresh lookup cache: what a trial "creates" is not written.
             trial = await loader(replace(ctx, dry_run=True, _lookups={}), rows)
             if trial.failed:
+                seqs = {number: seq for seq, number, _ in batch}
                 await self._record_errors(part, seqs, trial.failed)
                 await self._update({"$inc": {"totals.failed": len(trial.failed),
                                              "totals.rows": len(batch)}})
@@ -292,18 +318,36 @@ class JobRun:
                 raise Aborted(f"Stopped at row {first.number} (nothing of rows "
                               f"{batch[0][1]}-{batch[-1][1]} was written): "
                               f"{first.problems[0].message}")
-            rows = self._rows(ctx, part, batch)
-        for attempt in range(_RETRIES):
-            try:
-                return await self._commit(ctx, part, seqs, rows, len(batch))
-            except (ConcurrentChange, TransientTransactionError):
-                if attempt == _RETRIES - 1:
-                    raise
-                rows = self._rows(ctx, part, batch)
-        raise AssertionError("unreachable")
+            rows = self._rows(ctx, part, batch)  # the trial marked them
+        return await loader(ctx, rows)
 
-    async def _commit(self, ctx: LoadContext, part: Part, seqs: dict[int, int],
-                      rows: list[SourceRow], size: int) -> list[tuple[str, str]]:
+    async def _commit(self, ctx: LoadContext, part: Part,
+                      batch: list[tuple[int, int, list[Cell]]],
+                      counts: BatchCounts) -> list[tuple[str, str]]:
+        """Writes a prepared batch; prepared afresh and written again when its
+        documents changed meanwhile. Its deferred billing links.
+        """
+        seqs = {number: seq for seq, number, _ in batch}
+        changes, pause = 0, 0.1
+        patience = time.monotonic() + TRANSIENT_PATIENCE_SECONDS
+        while True:
+            try:
+                return await self._write(ctx, seqs, part, counts, len(batch))
+            except ConcurrentChange:
+                changes += 1
+                if changes == _RETRIES:
+                    raise
+            except TransientTransactionError:
+                # Mostly the open transaction of a worker that died holding these
+                # documents: the server aborts it once idle for its lifetime (60 s).
+                if time.monotonic() > patience:
+                    raise
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, 5.0)
+            counts = await LOADERS[part.entity](ctx, self._rows(ctx, part, batch))
+
+    async def _write(self, ctx: LoadContext, seqs: dict[int, int], part: Part,
+                     counts: BatchCounts, size: int) -> list[tuple[str, str]]:
         """The batch's writes, its row errors and its checkpoint, in one transaction:
         a worker that dies mid-batch leaves nothing of it, so the batch runs again
         exactly, and the totals stay right.
@@ -311,7 +355,7 @@ class JobRun:
         try:
             async with self.database.client.start_session() as session, \
                     await session.start_transaction():
-                counts = await LOADERS[part.entity](replace(ctx, session=session), rows)
+                await counts.write(replace(ctx, session=session))
                 await self._record_errors(part, seqs, counts.failed, session)
                 totals = ImportTotals(rows=size, created=counts.created,
                                       updated=counts.updated, unchanged=counts.unchanged,
