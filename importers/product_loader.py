@@ -124,15 +124,22 @@ class _LineBatch:
     stored_ids: set[Any] = field(default_factory=set)
 
     def customer(self, name: str) -> Customer:
+        """The customer named `name`, or a new one (this import is how a finance
+        team establishes its customers), kept once a row of it succeeds.
+        """
         key = name_key(name)
-        if key not in self.customers:  # created on the fly: this import establishes them
-            customer = Customer(id=PydanticObjectId(), org_id=self.ctx.org_id,
-                                name=" ".join(name.split()), name_key=key)
-            customer.prepare_for_save()
-            customer.created_at = customer.updated_at
-            self.customers[key] = customer
+        if key in self.customers:
+            return self.customers[key]
+        customer = Customer(id=PydanticObjectId(), org_id=self.ctx.org_id,
+                            name=" ".join(name.split()), name_key=key)
+        customer.prepare_for_save()
+        customer.created_at = customer.updated_at
+        return customer
+
+    def keep(self, customer: Customer) -> None:
+        if customer.name_key not in self.customers:
+            self.customers[customer.name_key] = customer
             self.new_customers.append(customer)
-        return self.customers[key]
 
     def renew(self, line: ProductLine) -> ProductLine | None:
         """The line `line` renews: the latest of its customer's lines of the
@@ -259,6 +266,7 @@ def _apply_line(batch: _LineBatch, row: SourceRow) -> str | None:
     if not _link_renewal(batch, row, line, product, customer):
         return None
     line.booking = None if line.renewal else Booking(amount=amount, booked_on=booking_date)
+    batch.keep(customer)
     batch.lines[key] = line
     group = batch.renewable.setdefault((line.customer_id, line.product_id), [])
     group[:] = [other for other in group if other.id != line.id] + [line]

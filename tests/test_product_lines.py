@@ -257,3 +257,15 @@ async def test_products_import_updates_only_what_changed(org: Org) -> None:
     assert [e["node"] for e in found["products"]["edges"]] == [
         {"importId": "HW", "name": "Router", "unitPrice": "250.50"},
         {"importId": "SUB", "name": "Cloud Suite", "unitPrice": "120"}]
+
+
+async def test_a_failed_row_creates_no_customer(org: Org) -> None:
+    await with_products(org)
+    job = await import_lines(org, [
+        ["F1", "Ghost Co", "", "SUB", "true", "1", "2026-01-01", "", "", ""],
+        ["F2", "Phantom Co", "", "SUB", "", "1", "2026-01-01", "", "weekly", ""],
+        ["F3", "Real Co", "", "SUB", "", "1", "2026-01-01", "", "", ""]])
+    assert [e["node"]["code"] for e in job["rowErrors"]["edges"]] == [
+        "NOTHING_TO_RENEW", "INVALID_CUSTOM_BILLING"]
+    names = await org.gql("{ customers { edges { node { name } } } }")
+    assert [e["node"]["name"] for e in names["customers"]["edges"]] == ["Real Co"]
