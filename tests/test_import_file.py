@@ -261,3 +261,21 @@ async def test_cancel_a_running_import(org: Org) -> None:
     assert again["importCancel"]["userErrors"][0]["code"] == "INVALID"
     listed = await org.gql("{ importJobs(filter: {status: CANCELLED}) { edges { node { id } } } }")
     assert listed["importJobs"]["edges"] == [{"node": {"id": job_id}}]
+
+
+async def test_batches_naming_the_same_customers_land_whole(org: Org) -> None:
+    """Consecutive batches that add sites to the same customers cannot be
+    prepared while the previous one writes: every site still lands, once.
+    """
+    await run_import(org, csv_bytes([["Customer Name"], ["Alpha"], ["Beta"]]),
+                     "customers.csv", entity="CUSTOMERS")
+    rows = [["Site Name", "Address Line 1", "Billing Customer"]] + [
+        [f"Site {n}", f"{n} Long Rd", "Alpha" if n % 2 else "Beta"] for n in range(1050)]
+    job = await run_import(org, csv_bytes(rows), "sites.csv", entity="SITES")
+    assert job["status"] == "SUCCEEDED", job
+    assert job["totals"]["created"] == 1050
+    found = await org.gql('{ customers { edges { node { name sites { name } } } } }')
+    sites = {e["node"]["name"]: [s["name"] for s in e["node"]["sites"]]
+             for e in found["customers"]["edges"]}
+    assert sorted(sites["Alpha"]) == sorted(f"Site {n}" for n in range(1, 1050, 2))
+    assert sorted(sites["Beta"]) == sorted(f"Site {n}" for n in range(0, 1050, 2))
