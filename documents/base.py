@@ -90,6 +90,12 @@ class TenantDocument(Document):
         return await cursor.to_list()
 
     @classmethod
+    async def count_where(cls, org_id: ObjectId, first: Filter, stages: list[Filter]) -> int:
+        """How many documents the pipeline of `aggregate_in` finds."""
+        counted = await cls.aggregate_in(org_id, first, [*stages, {"$count": "n"}])
+        return int(counted[0]["n"]) if counted else 0
+
+    @classmethod
     async def count_in(cls, org_id: ObjectId, extra: Filter | None = None) -> int:
         return await cls.collection().count_documents(cls.scoped(org_id, extra))
 

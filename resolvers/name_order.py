@@ -124,6 +124,4 @@ async def customers_by_name(
 
 
 async def count(org_id: ObjectId, plan: ReadPlan, after_stages: list[dict[str, Any]]) -> int:
-    pipeline = [*plan.stages(org_id), *after_stages, {"$count": "n"}]
-    rows = await (await Customer.collection().aggregate(pipeline)).to_list()
-    return int(rows[0]["n"]) if rows else 0
+    return await Customer.count_where(org_id, plan.index, [*plan.filters, *after_stages])

@@ -96,10 +96,9 @@ async def list_lines(actor: Actor, first: int | None, after: str | None,
     found = await _read(actor.org_id, query, after_seq, limit + 1)
 
     async def total() -> int:
-        match = {**_index_condition(query), **_filters(query)}
-        counted = await ProductLine.aggregate_in(actor.org_id, {}, [
-            {"$match": match}, {"$count": "n"}])
-        return int(counted[0]["n"]) if counted else 0
+        match = _filters(query)
+        return await ProductLine.count_where(actor.org_id, _index_condition(query),
+                                             [{"$match": match}] if match else [])
 
     return Page(items=[(encode_cursor(line.seq), line) for line in found[:limit]],
                 has_next_page=len(found) > limit, count=total)

@@ -43,10 +43,8 @@ async def list_products(actor: Actor, first: int | None, after: str | None,
     found = [Product.model_validate(doc) for doc in raw]
 
     async def total() -> int:
-        counted = await Product.aggregate_in(
-            actor.org_id, search, [*exact, *([{"$match": flags}] if flags else []),
-                                   {"$count": "n"}])
-        return int(counted[0]["n"]) if counted else 0
+        return await Product.count_where(actor.org_id, search,
+                                         [*exact, *([{"$match": flags}] if flags else [])])
 
     return Page(items=[(encode_cursor(p.import_key), p) for p in found[:limit]],
                 has_next_page=len(found) > limit, count=total)
