@@ -260,9 +260,8 @@ class JobRun:
                 links += await commit
                 commit = None
         finally:
-            if commit is not None:
-                commit.cancel()
-            # Never leave the thread inside the file's iterator, nor a write behind.
+            # Whatever stopped the loop: the batch being written finishes (or fails on
+            # its own), and the thread leaves the file's iterator.
             for pending in (commit, ahead):
                 if pending is not None:
                     with contextlib.suppress(Exception, asyncio.CancelledError):
