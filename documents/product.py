@@ -17,6 +17,14 @@ from documents.base import TenantDocument, utcnow
 from documents.text import search_tokens
 
 
+def currency_code(text: str) -> str:
+    """A three-letter currency code in capitals; ValueError saying why otherwise."""
+    code = text.strip().upper()
+    if len(code) != 3 or not code.isalpha():
+        raise ValueError(f"{text!r} is not a three-letter currency code such as AUD.")
+    return code
+
+
 class Product(TenantDocument):
     import_id: str  # what product lines name; unique per org, case and spaces ignored
     import_key: str

@@ -18,7 +18,7 @@ from documents.base import utcnow
 from documents.customer import Customer
 from documents.import_job import ImportMode
 from documents.name_fences import NameFences
-from documents.product import Booking, Product, ProductLine, Sequence
+from documents.product import Booking, Product, ProductLine, Sequence, currency_code
 from documents.text import name_key
 from importers.batch import BatchCounts, bulk_write
 from importers.context import LoadContext
@@ -43,7 +43,7 @@ def _mode_problem(ctx: LoadContext, row: SourceRow, exists: bool, what: str) -> 
     return bool(row.problems)
 
 
-_PRODUCT_FIELDS = ("name", "recurring", "unit_price", "term_months", "active")
+_PRODUCT_FIELDS = ("name", "recurring", "unit_price", "currency", "term_months", "active")
 
 
 async def load_products(ctx: LoadContext, rows: list[SourceRow]) -> BatchCounts:
@@ -57,10 +57,11 @@ async def load_products(ctx: LoadContext, rows: list[SourceRow]) -> BatchCounts:
             row.fail("INVALID_NUMBER", "Unit Price cannot be negative.", "unit_price")
         if values.get("term_months", 1) < 1:
             row.fail("INVALID_NUMBER", "Term Months must be at least 1.", "term_months")
-        currency = str(values.get("currency", "AUD")).strip().upper()
-        if len(currency) != 3 or not currency.isalpha():
-            row.fail("INVALID_CURRENCY", f"{values['currency']!r} is not a three-letter "
-                     "currency code such as AUD.", "currency")
+        if "currency" in values:
+            try:
+                values["currency"] = currency_code(values["currency"])
+            except ValueError as exc:
+                row.fail("INVALID_CURRENCY", str(exc), "currency")
         (counts.failed if row.problems else ready).append(row)
     stored = {p.import_key: p for p in await Product.find_any(
         ctx.org_id, "import_key", [name_key(r.values["import_id"]) for r in ready])}
@@ -87,8 +88,6 @@ async def load_products(ctx: LoadContext, rows: list[SourceRow]) -> BatchCounts:
         for name in _PRODUCT_FIELDS:
             if name in values:
                 setattr(product, name, values[name])
-        if "currency" in values:
-            product.currency = str(values["currency"]).strip().upper()
         changed = product.model_dump(exclude={"updated_at"}) != before
         first = outcome.get(key) or ("unchanged" if was_stored else "created")
         outcome[key] = "updated" if changed and first == "unchanged" else first

@@ -13,9 +13,10 @@ import calendar
 import re
 from collections import defaultdict
 from datetime import date, timedelta
-from decimal import ROUND_DOWN, Decimal, InvalidOperation
+from decimal import ROUND_DOWN, Decimal
 
 from documents.product import Amount, BillingPlan, RevenueMethod
+from importers.rows import parse_number
 
 _FREQUENCIES = {  # months between installments
     "monthly": ("MONTHLY", 1), "quarterly": ("QUARTERLY", 3),
@@ -83,12 +84,11 @@ def _iso(text: str, what: str) -> date:
 
 
 def _number(text: str, what: str) -> Decimal:
-    cleaned = text.strip().replace(",", "").lstrip("$")
     try:
-        value = Decimal(cleaned)
-    except InvalidOperation:
-        raise ScheduleError(f"{text.strip()!r} in {what} is not an amount.") from None
-    if not value.is_finite() or value < 0:
+        value = parse_number(text)
+    except ValueError:
+        value = Decimal(-1)
+    if value < 0:
         raise ScheduleError(f"{text.strip()!r} in {what} is not an amount.")
     return value
 

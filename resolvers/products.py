@@ -8,7 +8,7 @@ from beanie import PydanticObjectId
 from bson import ObjectId
 from pymongo.errors import DuplicateKeyError
 
-from documents.product import Product
+from documents.product import Product, currency_code
 from documents.text import name_key
 from resolvers.actor import Actor, Permission
 from resolvers.customer_queries import search_conditions
@@ -75,12 +75,10 @@ def _apply(product: Product, fields: dict[str, Any]) -> list[Problem]:
     elif price is not None:
         product.unit_price = Decimal(price)
     if fields.get("currency") is not None:
-        currency = str(fields["currency"]).strip().upper()
-        if len(currency) != 3 or not currency.isalpha():
-            problems.append(Problem(ErrorCode.INVALID_CURRENCY, f"{fields['currency']!r} is not "
-                                    "a three-letter currency code such as AUD.",
-                                    ["input", "currency"]))
-        product.currency = currency
+        try:
+            product.currency = currency_code(fields["currency"])
+        except ValueError as exc:
+            problems.append(Problem(ErrorCode.INVALID_CURRENCY, str(exc), ["input", "currency"]))
     if "term_months" in fields:
         term = fields["term_months"]
         if term is not None and term < 1:

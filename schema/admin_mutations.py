@@ -1,16 +1,15 @@
 """Mutations on lookup lists and organization settings."""
 
-from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from collections.abc import Awaitable
+from typing import Any
 
 import strawberry
 
 from documents import lookups
 from resolvers import lookups as lookup_resolvers
 from resolvers import settings as settings_resolvers
-from resolvers.errors import UserFacingError
 from schema.context import Info
-from schema.errors import UserError, user_errors
+from schema.errors import UserError, payload
 from schema.inputs import PaymentTermInput, PriceLevelInput, SettingsInput, UserInput, to_changes
 from schema.types import CustomerType, LeadSource, PaymentTerm, PriceLevel, Settings, User
 
@@ -51,17 +50,6 @@ class SettingsPayload:
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
-D = TypeVar("D")
-P = TypeVar("P")
-
-
-async def _payload(action: Awaitable[D], success: Callable[[D], P], failure: type[P]) -> P:
-    try:
-        result = await action
-    except UserFacingError as exc:
-        return failure(user_errors=user_errors(exc))  # type: ignore[call-arg]
-    return success(result)
-
 
 def _create(info: Info, document: type[lookups.Lookup], fields: dict[str, Any]) -> Awaitable[Any]:
     return lookup_resolvers.lookup_create(info.context.actor, document, fields)
@@ -71,7 +59,7 @@ def _create(info: Info, document: type[lookups.Lookup], fields: dict[str, Any]) 
 class AdminMutations:
     @strawberry.mutation(description='Add a customer type (office staff may, as "+Add New").')
     async def customer_type_create(self, info: Info, name: str) -> CustomerTypePayload:
-        return await _payload(
+        return await payload(
             _create(info, lookups.CustomerType, {"name": name}),
             lambda doc: CustomerTypePayload(customer_type=CustomerType.from_doc(doc)),
             CustomerTypePayload,
@@ -79,7 +67,7 @@ class AdminMutations:
 
     @strawberry.mutation(description='Add a lead source (office staff may, as "+Add New").')
     async def lead_source_create(self, info: Info, name: str) -> LeadSourcePayload:
-        return await _payload(
+        return await payload(
             _create(info, lookups.LeadSource, {"name": name}),
             lambda doc: LeadSourcePayload(lead_source=LeadSource.from_doc(doc)),
             LeadSourcePayload,
@@ -89,7 +77,7 @@ class AdminMutations:
     async def payment_term_create(
         self, info: Info, input: PaymentTermInput  # noqa: A002
     ) -> PaymentTermPayload:
-        return await _payload(
+        return await payload(
             _create(info, lookups.PaymentTerm, to_changes(input)),
             lambda doc: PaymentTermPayload(payment_term=PaymentTerm.from_doc(doc)),
             PaymentTermPayload,
@@ -99,7 +87,7 @@ class AdminMutations:
     async def price_level_create(
         self, info: Info, input: PriceLevelInput  # noqa: A002
     ) -> PriceLevelPayload:
-        return await _payload(
+        return await payload(
             _create(info, lookups.PriceLevel, to_changes(input)),
             lambda doc: PriceLevelPayload(price_level=PriceLevel.from_doc(doc)),
             PriceLevelPayload,
@@ -107,7 +95,7 @@ class AdminMutations:
 
     @strawberry.mutation(description="Add an account manager or technician (admin only).")
     async def user_create(self, info: Info, input: UserInput) -> UserPayload:  # noqa: A002
-        return await _payload(
+        return await payload(
             _create(info, lookups.User, to_changes(input)),
             lambda doc: UserPayload(user=User.from_doc(doc)),
             UserPayload,
@@ -117,7 +105,7 @@ class AdminMutations:
     async def settings_update(
         self, info: Info, input: SettingsInput  # noqa: A002
     ) -> SettingsPayload:
-        return await _payload(
+        return await payload(
             settings_resolvers.settings_update(info.context.actor, to_changes(input)),
             lambda s: SettingsPayload(settings=Settings(
                 customer_label=s.customer_label, default_region=s.default_region,

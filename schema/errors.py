@@ -2,6 +2,8 @@
 
 import logging
 import uuid
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 import strawberry
 from graphql import GraphQLError
@@ -26,6 +28,21 @@ class UserError:
 def user_errors(exc: UserFacingError) -> list[UserError]:
     """A mutation's expected failures, as its payload's userErrors."""
     return [UserError(code=p.code, message=p.message, field=p.field) for p in exc.problems]
+
+
+D = TypeVar("D")
+P = TypeVar("P")
+
+
+async def payload(action: Awaitable[D], success: Callable[[D], P], failure: type[P]) -> P:
+    """A mutation's payload: `success` of what `action` returns, or `failure`
+    carrying its userErrors.
+    """
+    try:
+        result = await action
+    except UserFacingError as exc:
+        return failure(user_errors=user_errors(exc))  # type: ignore[call-arg]
+    return success(result)
 
 
 class MaskUnexpectedErrors(MaskErrors):

@@ -11,9 +11,8 @@ from strawberry import UNSET
 from documents import product as docs
 from resolvers import product_lines, products
 from resolvers.pagination import Page
-from schema.admin_mutations import _payload
 from schema.context import Info
-from schema.errors import UserError
+from schema.errors import UserError, payload
 from schema.ids import from_global_id, optional_id, to_global_id
 from schema.inputs import to_changes
 from schema.types import Connection, Customer, Node, connection
@@ -289,14 +288,14 @@ class ProductMutations:
     @strawberry.mutation(description="Add a product to the catalog.")
     async def product_create(self, info: Info, input: ProductInput  # noqa: A002
                              ) -> ProductPayload:
-        return await _payload(products.product_create(info.context.actor, to_changes(input)),
+        return await payload(products.product_create(info.context.actor, to_changes(input)),
                               lambda doc: ProductPayload(product=Product.from_doc(doc)),
                               ProductPayload)
 
     @strawberry.mutation(description="Change a product; fields left out stay as they are.")
     async def product_update(self, info: Info, id: strawberry.ID,  # noqa: A002
                              input: ProductInput) -> ProductPayload:  # noqa: A002
-        return await _payload(products.product_update(
+        return await payload(products.product_update(
             info.context.actor, from_global_id(id, "Product"), to_changes(input)),
             lambda doc: ProductPayload(product=Product.from_doc(doc)), ProductPayload)
 
