@@ -2,21 +2,23 @@
 
 import asyncio
 import contextlib
+import json
 import logging
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
+from graphql import GraphQLSchema
 from starlette.applications import Starlette
 from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Route, WebSocketRoute
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
-from strawberry.types.unset import UnsetType
+from strawberry.types.unset import UNSET, UnsetType
 
 from app.auth import actor_for_key
 from app.bootstrap import ensure_demo_org
@@ -29,6 +31,7 @@ from resolvers.imports import ImportLimits, template_workbook
 from schema import build_schema
 from schema.context import Context
 from schema.ids import from_global_id
+from schema.limits import refusal
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +46,15 @@ class GraphQLApp(GraphQL[Context, None]):
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         return Context(authenticated=request.scope.get("sitebook.actor"),
                        import_limits=self.import_limits)
+
+    async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
+        try:
+            return await super().run(request, context, root_value)
+        finally:
+            # Uploads of a request refused before any resolver read them stay open
+            # in temporary files until garbage collection, unless closed here.
+            if isinstance(request, Request):
+                await request.close()
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
         """A websocket client may send its key in connection_init: {"Authorization": ...}."""
@@ -61,14 +73,75 @@ def bearer_key(headers: Headers) -> str | None:
     return key.strip() if scheme.lower() == "bearer" and key.strip() else None
 
 
+# Content types a browser may POST cross-site without a CORS preflight.
+SIMPLE_CONTENT_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded", "text/plain")
+PREFLIGHT_HEADERS = ("graphql-require-preflight", "apollo-require-preflight")
+NEEDS_PREFLIGHT = JSONResponse(
+    {"errors": [{"message": "A multipart or form POST must carry a GraphQL-Require-Preflight "
+                            "(or Apollo-Require-Preflight) header, so that another site cannot "
+                            "send it from a browser (CSRF)."}]},
+    status_code=400)
+# A query is at most MAX_TOKENS tokens; this leaves room for variables too.
+MAX_JSON_BODY = 1024 * 1024
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """A `receive` that hands the app a body already read, then defers to the client."""
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if sent:
+            return await receive()
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return replay
+
+
 class GraphQLEndpoint:
     """Operations need a valid key (else HTTP 401). Queries via GET are off
     (they invite CSRF), so a GET only serves the GraphiQL page, when enabled.
+    A form or multipart POST needs a preflight header (CSRF), and a JSON
+    document over the limits is refused before its key costs a database command.
     """
 
-    def __init__(self, graphql: GraphQLApp, graphiql: bool) -> None:
+    def __init__(self, graphql: GraphQLApp, graphiql: bool, schema: GraphQLSchema) -> None:
         self.graphql = graphql
         self.graphiql = graphiql
+        self.schema = schema
+
+    async def _refusal(self, scope: Scope, receive: Receive) -> tuple[Response | None, Receive]:
+        """The answer to a POST refused before authentication, if it is; and the
+        `receive` to run it with otherwise.
+        """
+        headers = Headers(scope=scope)
+        content_type = headers.get("content-type", "").split(";")[0].strip().lower()
+        if content_type in SIMPLE_CONTENT_TYPES:
+            if not any(name in headers for name in PREFLIGHT_HEADERS):
+                return NEEDS_PREFLIGHT, receive
+            return None, receive
+        if content_type != "application/json":
+            return None, receive
+        body = b""
+        async for chunk in Request(scope, receive).stream():
+            body += chunk
+            if len(body) > MAX_JSON_BODY:
+                return JSONResponse({"errors": [{"message": "The request body is over "
+                                                 f"{MAX_JSON_BODY} bytes."}]},
+                                    status_code=413), receive
+        try:
+            request = json.loads(body)
+        except ValueError:
+            request = None  # Strawberry explains what is wrong with it
+        if isinstance(request, dict) and isinstance(request.get("query"), str):
+            variables = request.get("variables")
+            errors = refusal(self.schema, request["query"],
+                             variables if isinstance(variables, dict) else {})
+            if errors:
+                return JSONResponse({"data": None,
+                                     "errors": [error.formatted for error in errors]}), receive
+        return None, _replay(body, receive)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] in ("GET", "HEAD"):
@@ -80,6 +153,11 @@ class GraphQLEndpoint:
             )
             await response(scope, receive, send)
             return
+        if scope["type"] == "http":
+            refused, receive = await self._refusal(scope, receive)
+            if refused is not None:
+                await refused(scope, receive, send)
+                return
         key = bearer_key(Headers(scope=scope))
         if scope["type"] == "websocket" and key is not None:
             scope["sitebook.actor"] = await actor_for_key(key)
@@ -101,8 +179,9 @@ class GraphQLEndpoint:
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings()
     database = Database(settings)
+    schema = build_schema(introspection=settings.env != "production")
     graphql = GraphQLApp(
-        build_schema(),
+        schema,
         graphql_ide="graphiql" if settings.graphiql else None,
         allow_queries_via_get=False,
         multipart_uploads_enabled=True,
@@ -168,7 +247,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             await asyncio.gather(*workers)
             await database.close()
 
-    endpoint = GraphQLEndpoint(graphql, settings.graphiql)
+    endpoint = GraphQLEndpoint(graphql, settings.graphiql, schema._schema)
     app = Starlette(
         routes=[
             Route("/graphql", endpoint),

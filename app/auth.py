@@ -46,10 +46,11 @@ async def create_api_key(org: Organization, role: Role, name: str | None = None)
     return key
 
 
-async def revoke_api_key(prefix: str) -> bool:
-    """Revoke the live key that starts with `prefix` (as `apikey list` shows it)."""
+async def revoke_api_key(org: Organization, prefix: str) -> bool:
+    """Revoke `org`'s live key that starts with `prefix` (as `apikey list` shows it)."""
     result = await ApiKey.get_pymongo_collection().update_one(
-        {"prefix": prefix, "revoked_at": None}, {"$set": {"revoked_at": utcnow()}}
+        {"org_id": org.id, "prefix": prefix, "revoked_at": None},
+        {"$set": {"revoked_at": utcnow()}},
     )
     return result.modified_count == 1
 

@@ -139,12 +139,16 @@ def apikey_list(org: str = typer.Option(..., help="The organization's slug.")) -
 
 
 @apikey_cli.command("revoke")
-def apikey_revoke(prefix: str) -> None:
+def apikey_revoke(
+    prefix: str,
+    org: str = typer.Option(..., help="The organization's slug."),
+) -> None:
     """Revoke the key with this prefix; requests with it get HTTP 401 from now on."""
 
     async def revoke() -> None:
-        if not await revoke_api_key(prefix):
-            err.print(f"[red]no active key starts with {prefix!r}[/red]")
+        found = await Organization.find_one({"slug": org})
+        if found is None or not await revoke_api_key(found, prefix):
+            err.print(f"[red]{org!r} has no active key that starts with {prefix!r}[/red]")
             raise typer.Exit(1)
         err.print(f"revoked {prefix}")
 

@@ -220,7 +220,7 @@ def import_over_http(port: int, key: str, data: bytes, name: str, entity: str) -
                              "importFile(file: $file, input: $input) { job { id } "
                              "userErrors { message } } }",
                              "variables": {"file": None, "input": {"entity": entity}}})
-    headers = {"Authorization": f"Bearer {key}"}
+    headers = {"Authorization": f"Bearer {key}", "GraphQL-Require-Preflight": "1"}
     started = time.perf_counter()
     response = httpx.post(f"http://127.0.0.1:{port}/graphql", headers=headers, timeout=600,
                           data={"operations": operations, "map": '{"0": ["variables.file"]}'},

@@ -1,7 +1,11 @@
 """Strawberry types, inputs and payloads, and the assembled schema."""
 
+from collections.abc import Callable
+
 import strawberry
 from graphql import GraphQLError
+from strawberry.extensions import DisableIntrospection, SchemaExtension
+from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
@@ -11,6 +15,7 @@ from schema.customer_mutations import CustomerMutations
 from schema.embedded_mutations import EmbeddedMutations
 from schema.errors import MaskUnexpectedErrors
 from schema.imports import ImportJob, ImportMutations, ImportQueries, ImportSubscriptions
+from schema.limits import limit_extensions
 from schema.products import Product, ProductLine, ProductMutations, ProductQueries
 from schema.query import Query as BaseQuery
 from schema.types import (
@@ -42,7 +47,10 @@ class Schema(strawberry.Schema):
         super().process_errors(unexpected, execution_context)
 
 
-def build_schema() -> Schema:
+def build_schema(introspection: bool = True) -> Schema:
+    extensions: list[Callable[[], SchemaExtension]] = [*limit_extensions(), MaskUnexpectedErrors]
+    if not introspection:
+        extensions.append(DisableIntrospection)
     return Schema(
         query=Query,
         mutation=Mutation,
@@ -50,5 +58,7 @@ def build_schema() -> Schema:
         # Node implementations are reached only through the interface.
         types=[Customer, Site, Contact, Equipment, CustomerType, LeadSource, PaymentTerm,
                PriceLevel, User, ImportJob, Product, ProductLine],
-        extensions=[MaskUnexpectedErrors],
+        extensions=extensions,
+        # "Did you mean ...?" would spell out the schema to anyone guessing at it.
+        config=StrawberryConfig(disable_field_suggestions=True),
     )

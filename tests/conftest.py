@@ -17,6 +17,7 @@ from app.auth import create_api_key, create_org
 from app.embedded import EmbeddedServer
 from app.settings import Settings
 from documents.api_key import Role
+from tests.tenant_filters import TenantFilterCheck
 
 TEST_DATABASE = "sitebook_test"
 
@@ -38,9 +39,11 @@ class CommandLog(monitoring.CommandListener):
         pass
 
 
-# Registered before any client exists, so it sees the app's client too.
+# Registered before any client exists, so they see the app's client too.
 COMMAND_LOG = CommandLog()
 monitoring.register(COMMAND_LOG)
+TENANT_FILTERS = TenantFilterCheck(TEST_DATABASE)
+monitoring.register(TENANT_FILTERS)
 
 
 @pytest.fixture(scope="session")
@@ -74,6 +77,14 @@ async def _clean_database(app: Starlette) -> None:
     for name in await db.list_collection_names():
         if not name.startswith("system."):
             await db[name].delete_many({})
+
+
+@pytest.fixture(autouse=True)
+def _every_command_names_its_org() -> Iterator[None]:
+    TENANT_FILTERS.take()
+    yield
+    violations = TENANT_FILTERS.take()
+    assert not violations, "commands without org_id:\n" + "\n".join(violations)
 
 
 @pytest.fixture

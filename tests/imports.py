@@ -49,7 +49,7 @@ async def send_file(org: Org, query: str, data: bytes, file_name: str, role: Rol
         "/graphql",
         data={"operations": json.dumps(operations), "map": json.dumps({"0": ["variables.file"]})},
         files={"0": (file_name, data, "application/octet-stream")},
-        headers={"Authorization": f"Bearer {org.keys[role]}"},
+        headers={"Authorization": f"Bearer {org.keys[role]}", "GraphQL-Require-Preflight": "1"},
     )
     assert response.status_code == 200, response.text
     body = response.json()

@@ -64,7 +64,8 @@ def test_killed_worker_is_taken_over_from_its_checkpoint(mongodb_uri: str, tmp_p
         response = httpx.post(f"http://127.0.0.1:{port}/graphql",
                               data={"operations": operations, "map": '{"0": ["variables.file"]}'},
                               files={"0": ("big.csv", data, "text/csv")},
-                              headers={"Authorization": f"Bearer {key}"}, timeout=60)
+                              headers={"Authorization": f"Bearer {key}",
+                                       "GraphQL-Require-Preflight": "1"}, timeout=60)
         job_id = response.json()["data"]["importFile"]["job"]["id"]
 
         worker_env = env(mongodb_uri, SITEBOOK_IMPORT_LEASE_SECONDS="3")

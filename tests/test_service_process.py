@@ -149,7 +149,7 @@ def test_cli_alone_starts_and_stops_its_own_database(tmp_path: Path) -> None:
     listed = cli(tmp_path, "apikey", "list", "--org", "solo")
     assert listed.stdout.startswith(made.stdout.strip()[:12])
     assert "\tadmin\tactive" in listed.stdout
-    revoked = cli(tmp_path, "apikey", "revoke", made.stdout.strip()[:12])
+    revoked = cli(tmp_path, "apikey", "revoke", "--org", "solo", made.stdout.strip()[:12])
     assert revoked.returncode == 0, revoked.stderr
     assert "revoked" in cli(tmp_path, "apikey", "list", "--org", "solo").stdout.split("\t")[2]
     assert not (tmp_path / "db.uri").exists()

@@ -4,6 +4,7 @@ from app.asgi import create_app
 from app.auth import revoke_api_key
 from app.settings import Settings
 from documents.api_key import ApiKey, Role
+from documents.organization import Organization
 from tests.conftest import Org
 
 QUERY = {"query": "{ settings { customerLabel } }"}
@@ -23,7 +24,9 @@ async def test_revoked_key_gets_401(http: httpx.AsyncClient, org: Org) -> None:
     key = org.keys[Role.OFFICE]
     headers = {"Authorization": f"Bearer {key}"}
     assert (await http.post("/graphql", json=QUERY, headers=headers)).status_code == 200
-    assert await revoke_api_key(key[:12])
+    organization = await Organization.find_one({"slug": org.slug})
+    assert organization is not None
+    assert await revoke_api_key(organization, key[:12])
     assert (await http.post("/graphql", json=QUERY, headers=headers)).status_code == 401
     other = {"Authorization": f"Bearer {org.keys[Role.ADMIN]}"}
     assert (await http.post("/graphql", json=QUERY, headers=other)).status_code == 200
