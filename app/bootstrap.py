@@ -22,9 +22,7 @@ async def ensure_demo_org(settings: Settings) -> str | None:
     fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as handle:
         handle.write(key + "\n")
-    # Shown once, on the console of whoever started the service; never logged.
-    print(
-        f"Created organization 'demo' with an admin API key (also in {key_file}):\n  {key}",
-        flush=True,
-    )
+    # The key itself stays out of the output: a console is often someone's log.
+    print(f"Created organization 'demo' with an admin API key; it is in {key_file} "
+          "(readable only by you).", flush=True)
     return key

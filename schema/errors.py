@@ -56,7 +56,9 @@ class MaskUnexpectedErrors(MaskErrors):
     @staticmethod
     def _should_mask(error: GraphQLError) -> bool:
         original = error.original_error
-        return original is not None and not isinstance(original, UserFacingError)
+        # A GraphQLError under another is graphql-core telling the client about
+        # its own request (a variable of the wrong type), not an incident.
+        return original is not None and not isinstance(original, UserFacingError | GraphQLError)
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
         error_id = uuid.uuid4().hex[:12]

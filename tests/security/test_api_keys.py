@@ -1,9 +1,14 @@
+import json
+import logging
+
 import httpx
+import pytest
 
 from app.asgi import create_app
 from app.auth import revoke_api_key
 from app.settings import Settings
 from documents.api_key import ApiKey, Role
+from documents.customer import Customer
 from documents.organization import Organization
 from tests.conftest import Org
 
@@ -64,3 +69,48 @@ async def test_graphiql_is_served_in_development(settings: Settings) -> None:
         page = await client.get("/graphql", headers={"Accept": "text/html"})
     assert page.status_code == 200
     assert "graphiql" in page.text.lower()
+
+
+async def test_no_key_appears_in_any_log_line(
+        http: httpx.AsyncClient, org: Org, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    revoked = org.keys[Role.FIELD]
+    organization = await Organization.find_one({"slug": org.slug})
+    assert organization is not None
+    await revoke_api_key(organization, revoked[:12])
+    wrong = "sbk_" + "x" * 43
+    for key in (*org.keys.values(), wrong):
+        await http.post("/graphql", json=QUERY, headers={"Authorization": f"Bearer {key}"})
+        await http.post("/graphql", json={"query": "{ nope }"},
+                        headers={"Authorization": f"Bearer {key}"})
+        await http.get("/import-template.xlsx", headers={"Authorization": f"Bearer {key}"})
+    await broken_customer(organization)
+    await org.post('{ customerByName(name: "broken") { name } }')
+    assert caplog.records, "the requests above log something (the masked error at least)"
+    logged = "\n".join(caplog.text.splitlines() + [str(r.args) for r in caplog.records])
+    for key in (*org.keys.values(), wrong):
+        assert key not in logged
+        assert key[12:] not in logged  # not even the part after the listed prefix
+
+
+async def broken_customer(organization: Organization) -> None:
+    """A stored customer the service cannot read (its name is a number)."""
+    await Customer.get_pymongo_collection().insert_one(
+        {"org_id": organization.id, "name": 5, "name_key": "broken", "archived": False})
+
+
+async def test_unexpected_errors_are_masked_with_an_id_the_log_explains(
+        org: Org, caplog: pytest.LogCaptureFixture) -> None:
+    organization = await Organization.find_one({"slug": org.slug})
+    assert organization is not None
+    await broken_customer(organization)
+    body = await org.post('{ customerByName(name: "broken") { name } }')
+    (error,) = body["errors"]
+    error_id = error["extensions"]["errorId"]
+    assert error["message"] == f"Unexpected error (id {error_id})."
+    assert error["extensions"]["code"] == "INTERNAL"
+    assert "Traceback" not in json.dumps(body)
+    assert "validation error" not in json.dumps(body).lower()
+    (record,) = [r for r in caplog.records if error_id in r.getMessage()]
+    assert record.exc_info is not None
+    assert "validation error" in caplog.text.lower()
