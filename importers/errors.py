@@ -10,6 +10,8 @@ class FileErrorCode(StrEnum):
     SHEET_NOT_FOUND = "SHEET_NOT_FOUND"
     TOO_MANY_COLUMNS = "TOO_MANY_COLUMNS"
     TOO_MANY_ROWS = "TOO_MANY_ROWS"
+    PASSWORD_PROTECTED = "PASSWORD_PROTECTED"  # noqa: S105 -- a code, not a password
+    CELL_TOO_LONG = "CELL_TOO_LONG"
 
 
 class ImportFileError(Exception):

@@ -3,11 +3,20 @@
 The format is told by content, not by extension: a zip is XLSX or ODS, an OLE2
 container is XLS, anything else must be text and is read as CSV with its
 encoding and delimiter detected. Rows stream out as lists of cell values.
+
+Files come from people and tools we do not control, so before a workbook is
+parsed its zip is inflated once, counting (a zip bomb is refused by what it
+declares and by what it really holds) and looking for XML document type
+declarations (entity expansion, external entities), which no spreadsheet needs.
+Any failure while reading, however deep, comes out as an ImportFileError.
 """
 
 import codecs
 import csv
 import io
+import re
+import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -37,6 +46,19 @@ _BINARY_SIGNATURES = {b"%PDF": "a PDF document", b"\x89PNG": "a PNG image",
                       b"\x1f\x8b": "a gzip archive", b"Rar!": "a RAR archive",
                       b"7z\xbc\xaf": "a 7-Zip archive"}
 _DELIMITERS = ",;\t|"
+# Excel's own limit on a cell; a longer one did not come from a spreadsheet.
+MAX_CELL_CHARS = 32_767
+# A workbook may inflate to this much in all and to this many times its size:
+# real XLSX and ODS files stay far below 100 to 1, zip bombs go far above.
+MAX_UNCOMPRESSED_BYTES = 1024 * 1024 * 1024
+MAX_COMPRESSION_RATIO = 100
+# Control characters no text file in a single-byte code page holds (tab, CR and LF aside).
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_DTD = re.compile(rb"<!(DOCTYPE|ENTITY)", re.IGNORECASE)
+# An encrypted OOXML workbook is an OLE2 container with these streams (names in UTF-16).
+_ENCRYPTED_OOXML = "EncryptionInfo".encode("utf-16-le")
+LOCKED_MESSAGE = ("The workbook is password-protected. Remove the password (File > Info > "
+                    "Protect Workbook in Excel) and upload it again.")
 
 
 def detect_format(data: bytes) -> FileFormat:
@@ -69,7 +91,11 @@ def open_rows(data: bytes, sheet: str | None = None) -> OpenedFile:
     """The rows of `sheet` (default: the first) of the file in `data`."""
     file_format = detect_format(data)
     if file_format is FileFormat.CSV:
-        return OpenedFile(file_format, [], None, _csv_rows(data))
+        return OpenedFile(file_format, [], None, _checked(_csv_rows(data), file_format))
+    if file_format is FileFormat.XLS and _ENCRYPTED_OOXML in data:
+        raise ImportFileError(FileErrorCode.PASSWORD_PROTECTED, LOCKED_MESSAGE)
+    if data.startswith(_ZIP):
+        _check_zip(data)
     try:
         workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
         names = list(workbook.sheet_names)
@@ -79,12 +105,87 @@ def open_rows(data: bytes, sheet: str | None = None) -> OpenedFile:
         worksheet = workbook.get_sheet_by_name(chosen)
     except ImportFileError:
         raise
-    except Exception as exc:
+    except BaseException as exc:
+        if not _reading_failure(exc):
+            raise
         raise ImportFileError(
             FileErrorCode.CORRUPT_FILE,
             f"The file looks like {file_format.value} but cannot be read: {_reason(exc)}",
         ) from None
-    return OpenedFile(file_format, names, chosen, _sheet_rows(worksheet))
+    return OpenedFile(file_format, names, chosen,
+                      _checked(_sheet_rows(worksheet), file_format))
+
+
+def _check_zip(data: bytes) -> None:
+    """Refuse a workbook that inflates too far, is encrypted, or declares a DTD."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            entries = archive.infolist()
+            declared = sum(entry.file_size for entry in entries)
+            _check_inflated(declared, len(data))
+            inflated = 0
+            for entry in entries:
+                if entry.flag_bits & 0x1:
+                    raise ImportFileError(FileErrorCode.PASSWORD_PROTECTED, LOCKED_MESSAGE)
+                with archive.open(entry) as member:
+                    head = member.read(4096)
+                    if _DTD.search(head):
+                        raise ImportFileError(
+                            FileErrorCode.UNSUPPORTED_FILE,
+                            f"The workbook's part {entry.filename!r} declares an XML document "
+                            "type (DTD), which spreadsheets never need and attacks use; "
+                            "it is refused.")
+                    inflated += len(head)
+                    # zipfile stops at the declared size and checks the CRC, so a
+                    # member that holds more than it declares fails here.
+                    while chunk := member.read(1024 * 1024):
+                        inflated += len(chunk)
+                        _check_inflated(inflated, len(data))
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSError,
+            ValueError, NotImplementedError) as exc:
+        raise ImportFileError(FileErrorCode.CORRUPT_FILE,
+                              f"The workbook's zip container is damaged: {_reason(exc)}") from None
+
+
+def _check_inflated(size: int, compressed: int) -> None:
+    if size > MAX_UNCOMPRESSED_BYTES or size > MAX_COMPRESSION_RATIO * compressed:
+        raise ImportFileError(
+            FileErrorCode.FILE_TOO_LARGE,
+            f"The workbook inflates to more than {min(size, MAX_UNCOMPRESSED_BYTES):,} bytes "
+            f"from {compressed:,}; a workbook may inflate to "
+            f"{MAX_UNCOMPRESSED_BYTES:,} bytes and {MAX_COMPRESSION_RATIO} times its size.")
+
+
+def _checked(rows: Iterator[list[Cell]], file_format: FileFormat) -> Iterator[list[Cell]]:
+    """`rows`, with any failure while reading them, and any cell longer than a
+    spreadsheet cell can be, turned into an ImportFileError naming the row.
+    """
+    number = 0
+    try:
+        for row in rows:
+            number += 1
+            if file_format is FileFormat.CSV:  # every cell a str or None: one C-level pass
+                too_long = max(map(len, filter(None, row)),  # type: ignore[arg-type]
+                               default=0) > MAX_CELL_CHARS
+            else:
+                too_long = any(type(cell) is str and len(cell) > MAX_CELL_CHARS for cell in row)
+            if too_long:
+                column, cell = next((n, c) for n, c in enumerate(row)
+                                    if isinstance(c, str) and len(c) > MAX_CELL_CHARS)
+                raise ImportFileError(
+                    FileErrorCode.CELL_TOO_LONG,
+                    f"Row {number}, column {column + 1}: the cell holds {len(cell):,} "
+                    f"characters; a spreadsheet cell holds at most {MAX_CELL_CHARS:,}.")
+            yield row
+    except ImportFileError:
+        raise
+    except BaseException as exc:
+        if not _reading_failure(exc):
+            raise
+        raise ImportFileError(
+            FileErrorCode.CORRUPT_FILE,
+            f"The {file_format.value} file cannot be read after row {number}: {_reason(exc)}",
+        ) from None
 
 
 def _pick_sheet(names: list[str], wanted: str | None) -> str:
@@ -104,7 +205,15 @@ def _sheet_rows(worksheet: Any) -> Iterator[list[Cell]]:
         yield [None if cell == "" else cell for cell in row]
 
 
-def _reason(exc: Exception) -> str:
+def _reading_failure(exc: BaseException) -> bool:
+    """Whether `exc` says the file is unreadable (not that the process is stopping).
+    calamine's Rust panics on malformed files arrive as pyo3's PanicException,
+    which is a BaseException and cannot be imported by name.
+    """
+    return isinstance(exc, Exception) or type(exc).__name__ == "PanicException"
+
+
+def _reason(exc: BaseException) -> str:
     text = str(exc).strip() or type(exc).__name__
     return text[:200]
 
@@ -118,35 +227,55 @@ def _decode(data: bytes) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         pass
-    matches = from_bytes(data[:1_000_000])
-    best = matches.best()
+    # UTF-16 and UTF-32 without a BOM are only guesses, and wrong ones for
+    # broken UTF-8 (which then reads as CJK); single-byte code pages remain.
+    matches = [m for m in from_bytes(data[:1_000_000]) if not m.encoding.startswith("utf_")]
+    best = matches[0] if matches else None
     encoding = best.encoding if best is not None else "cp1252"
     # Short texts often fit several code pages equally well; Windows' western
     # one is by far the most common source of non-UTF-8 spreadsheets.
     if best is not None and any(m.encoding == "cp1252" and m.chaos == best.chaos
                                 and m.coherence == best.coherence for m in matches):
         encoding = "cp1252"
+    not_text = ImportFileError(
+        FileErrorCode.CORRUPT_FILE,
+        f"The file is not UTF-8 text, and read as {encoding} it holds bytes no text has. "
+        "Save it as CSV UTF-8 and upload it again.")
     try:
-        return data.decode(encoding)
+        text = data.decode(encoding)
     except (UnicodeDecodeError, LookupError):
-        raise ImportFileError(
-            FileErrorCode.CORRUPT_FILE,
-            "The file is not text in any encoding we recognise (tried UTF-8, UTF-16, "
-            f"{encoding}).",
-        ) from None
+        raise not_text from None
+    if _CONTROL.search(text):
+        raise not_text
+    return text
 
 
 def _csv_rows(data: bytes) -> Iterator[list[Cell]]:
     text = _decode(data)
-    if "\x00" in text[:10_000]:
+    nul = text.find("\x00")
+    if nul != -1:
         raise ImportFileError(
-            FileErrorCode.UNSUPPORTED_FILE, "The file holds binary data, not CSV text."
-        )
+            FileErrorCode.UNSUPPORTED_FILE,
+            f"The file holds binary data, not CSV text (a NUL byte on line "
+            f"{text.count(chr(10), 0, nul) + 1}).")
     sample = text[:64_000]
     try:
         delimiter = csv.Sniffer().sniff(sample, delimiters=_DELIMITERS).delimiter
     except csv.Error:
         first_line = sample.splitlines()[0] if sample else ""
         delimiter = max(_DELIMITERS, key=first_line.count)
-    for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
+    for row in csv.reader(_lines(text), delimiter=delimiter):
         yield [cell if cell.strip() else None for cell in row]
+
+
+def _lines(text: str) -> Iterator[str]:
+    """The lines of `text` with their endings, one at a time. (io.StringIO would
+    hold a second copy of the whole file at four bytes a character.)
+    """
+    end_of_line = "\n" if "\n" in text else "\r"  # old Mac files end lines with CR alone
+    start = 0
+    while start < len(text):
+        end = text.find(end_of_line, start)
+        end = len(text) if end == -1 else end + 1
+        yield text[start:end]
+        start = end
