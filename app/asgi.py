@@ -5,7 +5,6 @@ import contextlib
 import json
 import logging
 from collections.abc import AsyncIterator
-from datetime import timedelta
 from typing import Any
 
 from graphql import GraphQLSchema
@@ -99,6 +98,33 @@ def _replay(body: bytes, receive: Receive) -> Receive:
     return replay
 
 
+class BodyTooLarge(Exception):
+    pass
+
+
+def _capped(receive: Receive, limit: int) -> Receive:
+    """A `receive` that stops a body (sent without a length, or lying about it)
+    once it passes `limit` bytes, before the parser spools it all to disk.
+    """
+    seen = 0
+
+    async def capped() -> Message:
+        nonlocal seen
+        message = await receive()
+        seen += len(message.get("body", b""))
+        if seen > limit:
+            raise BodyTooLarge()
+        return message
+
+    return capped
+
+
+def _too_large(limit: int) -> Response:
+    return JSONResponse({"errors": [{"message": f"The request body is over {limit:,} bytes; "
+                                                "that is the most one request may send."}]},
+                        status_code=413)
+
+
 class GraphQLEndpoint:
     """Operations need a valid key (else HTTP 401). Queries via GET are off
     (they invite CSRF), so a GET only serves the GraphiQL page, when enabled.
@@ -110,6 +136,8 @@ class GraphQLEndpoint:
         self.graphql = graphql
         self.graphiql = graphiql
         self.schema = schema
+        # Room for the operations and map fields around the file itself.
+        self.upload_limit = graphql.import_limits.max_bytes + 1024 * 1024
 
     async def _refusal(self, scope: Scope, receive: Receive) -> tuple[Response | None, Receive]:
         """The answer to a POST refused before authentication, if it is; and the
@@ -120,16 +148,17 @@ class GraphQLEndpoint:
         if content_type in SIMPLE_CONTENT_TYPES:
             if not any(name in headers for name in PREFLIGHT_HEADERS):
                 return NEEDS_PREFLIGHT, receive
-            return None, receive
+            declared = headers.get("content-length", "")
+            if declared.isdigit() and int(declared) > self.upload_limit:
+                return _too_large(self.upload_limit), receive
+            return None, _capped(receive, self.upload_limit)
         if content_type != "application/json":
             return None, receive
         body = b""
         async for chunk in Request(scope, receive).stream():
             body += chunk
             if len(body) > MAX_JSON_BODY:
-                return JSONResponse({"errors": [{"message": "The request body is over "
-                                                 f"{MAX_JSON_BODY} bytes."}]},
-                                    status_code=413), receive
+                return _too_large(MAX_JSON_BODY), receive
         try:
             request = json.loads(body)
         except ValueError:
@@ -173,7 +202,11 @@ class GraphQLEndpoint:
                 await response(scope, receive, send)
                 return
             scope["sitebook.actor"] = actor
-        await self.graphql(scope, receive, send)
+        try:
+            await self.graphql(scope, receive, send)
+        except BodyTooLarge:
+            # Raised while the form is read, before any response has started.
+            await _too_large(self.upload_limit)(scope, receive, send)
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
@@ -237,8 +270,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
         if database.is_embedded:
             await ensure_demo_org(settings)
         stop = asyncio.Event()
-        lease = timedelta(seconds=settings.import_lease_seconds)
-        workers = [asyncio.create_task(work(database.db, worker_name(n), stop, lease))
+        workers = [asyncio.create_task(work(database.db, worker_name(n), stop,
+                                            settings.import_lease,
+                                            patience=settings.import_patience))
                    for n in range(settings.import_workers)]
         try:
             yield

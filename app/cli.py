@@ -5,7 +5,6 @@ import json
 import logging
 import signal
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
 from pathlib import Path
 from typing import TypeVar
 
@@ -78,10 +77,11 @@ def worker(
         settings = Settings()
         database = Database(settings)
         await database.open()
-        lease = timedelta(seconds=settings.import_lease_seconds)
         try:
             err.print(f"{count} import worker(s) waiting for jobs")
-            await asyncio.gather(*(work(database.db, worker_name(n), stop, lease)
+            await asyncio.gather(*(work(database.db, worker_name(n), stop,
+                                        settings.import_lease,
+                                        patience=settings.import_patience)
                                    for n in range(count)))
         finally:
             await database.close()

@@ -1,3 +1,4 @@
+from datetime import timedelta
 from pathlib import Path
 from typing import Literal
 
@@ -26,6 +27,10 @@ class Settings(BaseSettings):
     # How long a worker holds a job without a checkpoint before another may take it over.
     import_lease_seconds: float = Field(default=30.0,
                                         validation_alias="SITEBOOK_IMPORT_LEASE_SECONDS")
+    # How long a batch keeps trying through a failing database before its job fails
+    # (resumable from its checkpoint).
+    import_patience_seconds: float = Field(default=90.0,
+                                           validation_alias="SITEBOOK_IMPORT_PATIENCE_SECONDS")
     max_upload_bytes: int = Field(default=100 * 1024 * 1024,
                                   validation_alias="SITEBOOK_MAX_UPLOAD_BYTES")
     max_import_rows: int = Field(default=1_048_576, validation_alias="SITEBOOK_MAX_IMPORT_ROWS")
@@ -36,6 +41,14 @@ class Settings(BaseSettings):
     def import_limits(self) -> ImportLimits:
         return ImportLimits(self.max_upload_bytes, self.max_import_rows,
                             self.max_import_columns)
+
+    @property
+    def import_lease(self) -> timedelta:
+        return timedelta(seconds=self.import_lease_seconds)
+
+    @property
+    def import_patience(self) -> timedelta:
+        return timedelta(seconds=self.import_patience_seconds)
 
     @property
     def graphiql(self) -> bool:

@@ -29,7 +29,7 @@ from gridfs import AsyncGridFSBucket
 from pymongo import ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import PyMongoError
+from pymongo.errors import ConnectionFailure, PyMongoError
 
 from documents.base import utcnow
 from documents.customer import BillingArrangement, Customer
@@ -61,8 +61,10 @@ log = logging.getLogger(__name__)
 BATCH_ROWS = 1000
 LEASE = timedelta(seconds=30)
 _RETRIES = 3
-# Longer than a dead worker's transaction lives on the server (60 s).
-TRANSIENT_PATIENCE_SECONDS = 90.0
+# How long a batch keeps trying through transient failures (a dropped
+# connection, a write conflict): longer than a dead worker's transaction lives
+# on the server (60 s), which holds its documents till then.
+PATIENCE = timedelta(seconds=90)
 
 Loader = Callable[[LoadContext, list[SourceRow]], Awaitable[BatchCounts]]
 
@@ -78,7 +80,21 @@ LOADERS: dict[Entity, Loader] = {
 
 
 class TransientTransactionError(Exception):
-    """A write conflict aborted the batch's transaction: run it again."""
+    """A write conflict or a dropped connection aborted the batch's transaction:
+    run it again.
+    """
+
+
+class UnknownCommit(Exception):
+    """The connection dropped while the batch's transaction committed: it may
+    or may not have landed, which the job's checkpoint tells.
+    """
+
+
+class DatabaseUnavailable(Exception):
+    """A batch failed for longer than the worker's patience: the job fails with
+    this reason, and can be resumed from its checkpoint later.
+    """
 
 
 class LostLease(Exception):
@@ -125,9 +141,10 @@ class Part:
 
 class JobRun:
     def __init__(self, job: ImportJob, database: AsyncDatabase[dict[str, Any]],
-                 lease: timedelta = LEASE) -> None:
+                 lease: timedelta = LEASE, patience: timedelta = PATIENCE) -> None:
         self.job = job
         self.lease = lease
+        self.patience = patience
         self.database = database
         self.token = job.fencing_token
         if job.parts:  # a TEMPLATE workbook: its sheets in dependency order
@@ -170,7 +187,7 @@ class JobRun:
                 log.info("import %s: another worker holds it now; stopping", job.id)
         except ImportFileError as exc:
             await self._finish(ImportStatus.FAILED, exc.message)
-        except Aborted as exc:
+        except (Aborted, DatabaseUnavailable) as exc:
             await self._finish(ImportStatus.FAILED, str(exc))
         except Exception:
             log.exception("import %s failed", job.id)
@@ -247,15 +264,20 @@ class JobRun:
                                            or committing[0] is not part):
                     links += await commit
                     commit = None
-                counts = await self._prepare(ctx, part, batch, rows)
+                counts: BatchCounts | None
+                try:
+                    counts = await self._prepare(ctx, part, batch, rows)
+                except ConnectionFailure:
+                    counts = None  # prepared by _commit, once the database answers
                 if commit is not None:
                     links += await commit
                     commit = None
-                    if committing is not None and counts.keys & committing[1]:
+                    if committing is not None and counts and counts.keys & committing[1]:
                         # It read documents the previous batch was writing: read again.
-                        counts = await LOADERS[part.entity](ctx, self._rows(ctx, part, batch))
+                        counts = None
                 commit = asyncio.ensure_future(self._commit(ctx, part, batch, counts))
-                committing = (part, counts.keys)
+                # Unknown keys: the next batch waits for this one before it prepares.
+                committing = None if counts is None else (part, counts.keys)
             if commit is not None:
                 links += await commit
                 commit = None
@@ -322,28 +344,53 @@ class JobRun:
 
     async def _commit(self, ctx: LoadContext, part: Part,
                       batch: list[tuple[int, int, list[Cell]]],
-                      counts: BatchCounts) -> list[tuple[str, str]]:
-        """Writes a prepared batch; prepared afresh and written again when its
-        documents changed meanwhile. Its deferred billing links.
+                      counts: BatchCounts | None) -> list[tuple[str, str]]:
+        """Writes a prepared batch (or prepares it first, when `counts` is None);
+        prepared afresh and written again when its documents changed meanwhile or
+        a write failed on the way. Its deferred billing links.
         """
         seqs = {number: seq for seq, number, _ in batch}
         changes, pause = 0, 0.1
-        patience = time.monotonic() + TRANSIENT_PATIENCE_SECONDS
+        give_up = time.monotonic() + self.patience.total_seconds()
         while True:
             try:
-                return await self._write(ctx, seqs, part, counts, len(batch))
+                if counts is None:
+                    counts = await LOADERS[part.entity](ctx, self._rows(ctx, part, batch))
+                try:
+                    return await self._write(ctx, seqs, part, counts, len(batch))
+                except UnknownCommit:
+                    if await self._checkpointed(max(seqs.values())):
+                        return counts.deferred_links
+                    raise TransientTransactionError() from None
             except ConcurrentChange:
                 changes += 1
                 if changes == _RETRIES:
                     raise
-            except TransientTransactionError:
+            except (TransientTransactionError, ConnectionFailure) as exc:
                 # Mostly the open transaction of a worker that died holding these
-                # documents: the server aborts it once idle for its lifetime (60 s).
-                if time.monotonic() > patience:
-                    raise
+                # documents (the server aborts it once idle for its lifetime, 60 s),
+                # or a dropped connection.
+                if time.monotonic() > give_up:
+                    raise DatabaseUnavailable(
+                        f"The database failed every try to write rows "
+                        f"{min(seqs)}-{max(seqs)} for {self.patience.total_seconds():.0f} "
+                        f"seconds ({_cause(exc)}). Rows before them are imported; resume "
+                        "the import (importResume) when the database is back.") from exc
                 await asyncio.sleep(pause)
                 pause = min(pause * 2, 5.0)
-            counts = await LOADERS[part.entity](ctx, self._rows(ctx, part, batch))
+            counts = None
+
+    async def _checkpointed(self, seq: int) -> bool:
+        """Whether the batch ending at `seq` committed (its checkpoint is in the
+        same transaction). A read that fails counts as not yet: the batch runs again.
+        """
+        try:
+            raw = await ImportJob.collection().find_one(self._guard())
+        except ConnectionFailure:
+            return False
+        if raw is None:
+            raise LostLease()
+        return int(raw.get("checkpoint_row", 0)) >= seq
 
     async def _write(self, ctx: LoadContext, seqs: dict[int, int], part: Part,
                      counts: BatchCounts, size: int) -> list[tuple[str, str]]:
@@ -365,6 +412,8 @@ class JobRun:
                     "$inc": {f"totals.{k}": v for k, v in totals.model_dump().items() if v},
                 }, session)
         except PyMongoError as exc:
+            if exc.has_error_label("UnknownTransactionCommitResult"):
+                raise UnknownCommit() from exc
             if exc.has_error_label("TransientTransactionError"):
                 raise TransientTransactionError() from exc
             raise
@@ -420,18 +469,25 @@ async def _link_billing(org_id: PydanticObjectId, links: list[tuple[str, str]]) 
              "$inc": {"version": 1}})
 
 
+def _cause(exc: BaseException) -> str:
+    """The database's own words for the last failure."""
+    cause = exc.__cause__ or exc
+    return str(cause).split(", full error")[0][:200] or type(cause).__name__
+
+
 def worker_name(index: int) -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{index}"
 
 
 async def work(database: AsyncDatabase[dict[str, Any]], owner: str, stop: asyncio.Event,
-               lease: timedelta = LEASE, idle_seconds: float = 0.5) -> None:
+               lease: timedelta = LEASE, idle_seconds: float = 0.5,
+               patience: timedelta = PATIENCE) -> None:
     """Claim and run jobs until `stop` is set. Nothing here ends the loop but `stop`."""
     while not stop.is_set():
         try:
             job = await claim(owner, lease=lease)
             if job is not None:
-                await JobRun(job, database, lease).run()
+                await JobRun(job, database, lease, patience).run()
                 continue
         except Exception:
             log.exception("import worker %s: claim failed; retrying", owner)

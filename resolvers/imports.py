@@ -21,6 +21,7 @@ from documents.import_job import (
     ImportMode,
     ImportPart,
     ImportRowError,
+    ImportStatus,
     MappedColumn,
 )
 from documents.product import Product
@@ -28,6 +29,7 @@ from documents.saved_mapping import SavedColumn, SavedMapping
 from importers.context import LOOKUP_FIELDS
 from importers.errors import ImportFileError
 from importers.fields import FIELDS, Entity, Field, field_for
+from importers.isolated import check_readable
 from importers.mapping import column_name, looks_like_headers, normalize_header, suggest
 from importers.readers import open_rows
 from importers.rows import cell_text
@@ -167,6 +169,7 @@ async def import_file(actor: Actor, request: ImportRequest, limits: ImportLimits
             return existing[0]
     _check_size(request.data, limits)
     try:
+        await check_readable(request.data)
         opened = open_rows(request.data, request.sheet)
         first_row = next(opened.rows, [])
     except ImportFileError as exc:
@@ -275,6 +278,27 @@ async def import_cancel(actor: Actor, job_id: ObjectId) -> ImportJob:
     return found
 
 
+async def import_resume(actor: Actor, job_id: ObjectId) -> ImportJob:
+    """Queue a failed import again: a worker goes on after its last checkpoint,
+    so rows already imported are neither written nor counted twice.
+    """
+    actor.require(Permission.IMPORT)
+    job = await ImportJob.get_in(actor.org_id, job_id)
+    if job is None:
+        raise not_found("Import job", ["id"])
+    resumed = await ImportJob.collection().update_one(
+        ImportJob.scoped(actor.org_id, {"_id": job_id, "status": ImportStatus.FAILED}),
+        {"$set": {"status": ImportStatus.QUEUED, "failure_reason": None, "finished_at": None,
+                  "lease_owner": None, "lease_expires_at": None}})
+    if resumed.modified_count == 0:
+        raise UserFacingError(Problem(
+            ErrorCode.INVALID,
+            f"Only a failed import can be resumed; this one is {job.status.value}.", ["id"]))
+    found = await ImportJob.get_in(actor.org_id, job_id)
+    assert found is not None
+    return found
+
+
 async def template_workbook(actor: Actor) -> bytes:
     """The standard template, with drop-down lists of the org's current lookups."""
     actor.require(Permission.IMPORT)
@@ -325,6 +349,7 @@ async def import_analyze(actor: Actor, entity: Entity, file_name: str, data: byt
     actor.require(Permission.IMPORT)
     _check_size(data, limits)
     try:
+        await check_readable(data)
         opened = open_rows(data, sheet)
         rows = (row for row in opened.rows if any(c is not None for c in row))
         first = [cell_text(c) for c in next(rows, [])]

@@ -15,7 +15,7 @@ from importers.mapping import column_name
 from resolvers import imports, mappings
 from resolvers.errors import UserFacingError
 from schema.context import Info
-from schema.errors import UserError, user_errors
+from schema.errors import UserError, payload, user_errors
 from schema.ids import from_global_id, optional_id, to_global_id
 from schema.types import Connection, Node, connection
 
@@ -318,6 +318,13 @@ class ImportMutations:
         except UserFacingError as exc:
             return ImportJobPayload(user_errors=user_errors(exc))
         return ImportJobPayload(job=ImportJob.from_doc(job))
+
+    @strawberry.mutation(description="Queue a failed import again; it goes on after the "
+                                     "last rows it imported.")
+    async def import_resume(self, info: Info, id: strawberry.ID) -> ImportJobPayload:  # noqa: A002
+        return await payload(
+            imports.import_resume(info.context.actor, from_global_id(id, "ImportJob")),
+            lambda job: ImportJobPayload(job=ImportJob.from_doc(job)), ImportJobPayload)
 
 
 @strawberry.type
