@@ -25,17 +25,17 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 import httpx
+from embedded import embedded_database
 from openpyxl import Workbook
 from pymongo import InsertOne, ReplaceOne
 
 from app.database import Database
-from app.embedded import EmbeddedServer, free_port
+from app.embedded import free_port
 from app.settings import Settings
 from documents.customer import Customer
 from documents.import_job import MappedColumn
@@ -252,13 +252,8 @@ def main() -> None:
     parser.add_argument("--sites", type=int, default=100_000)
     parser.add_argument("--lines", type=int, default=100_000)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        server = EmbeddedServer(Path(tmp))
-        uri = server.start()
-        try:
-            run(uri, args.customers, args.sites, args.lines)
-        finally:
-            server.stop()
+    with embedded_database() as uri:
+        run(uri, args.customers, args.sites, args.lines)
 
 
 def run(uri: str, customers: int, sites: int, lines: int) -> None:

@@ -16,7 +16,6 @@ import random
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -24,12 +23,13 @@ from typing import Any
 
 import httpx
 from beanie import PydanticObjectId
+from embedded import embedded_database
 from pymongo import AsyncMongoClient, monitoring
 
 from app.asgi import create_app
 from app.auth import create_api_key, create_org
 from app.database import Database
-from app.embedded import EmbeddedServer, free_port
+from app.embedded import free_port
 from app.settings import Settings
 from documents.api_key import Role
 from documents.customer import Address, BillingArrangement, Customer, Site
@@ -230,17 +230,12 @@ async def main() -> None:
     parser.add_argument("--customers", type=int, default=10_000)
     args = parser.parse_args()
 
-    with tempfile.TemporaryDirectory() as tmp:
-        server = EmbeddedServer(Path(tmp))
-        uri = server.start()
-        try:
-            started = time.perf_counter()
-            key, ids = await seed(uri, args.customers)
-            print(f"seeded {args.customers} customers x 3 sites in "
-                  f"{time.perf_counter() - started:.1f}s", flush=True)
-            await run(uri, key, ids, args.seconds)
-        finally:
-            server.stop()
+    with embedded_database() as uri:
+        started = time.perf_counter()
+        key, ids = await seed(uri, args.customers)
+        print(f"seeded {args.customers} customers x 3 sites in "
+              f"{time.perf_counter() - started:.1f}s", flush=True)
+        await run(uri, key, ids, args.seconds)
 
 
 async def run(uri: str, key: str, ids: list[PydanticObjectId], seconds: float) -> None:

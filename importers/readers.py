@@ -12,12 +12,13 @@ Any failure while reading, however deep, comes out as an ImportFileError.
 """
 
 import codecs
+import contextlib
 import csv
 import io
 import re
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
@@ -96,22 +97,14 @@ def open_rows(data: bytes, sheet: str | None = None) -> OpenedFile:
         raise ImportFileError(FileErrorCode.PASSWORD_PROTECTED, LOCKED_MESSAGE)
     if data.startswith(_ZIP):
         _check_zip(data)
-    try:
+    with _unreadable(lambda reason: f"The file looks like {file_format.value} but cannot be "
+                     f"read: {reason}"):
         workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
         names = list(workbook.sheet_names)
         if not names:
             raise ImportFileError(FileErrorCode.CORRUPT_FILE, "The workbook has no sheets.")
         chosen = _pick_sheet(names, sheet)
         worksheet = workbook.get_sheet_by_name(chosen)
-    except ImportFileError:
-        raise
-    except BaseException as exc:
-        if not _reading_failure(exc):
-            raise
-        raise ImportFileError(
-            FileErrorCode.CORRUPT_FILE,
-            f"The file looks like {file_format.value} but cannot be read: {_reason(exc)}",
-        ) from None
     return OpenedFile(file_format, names, chosen,
                       _checked(_sheet_rows(worksheet), file_format))
 
@@ -161,7 +154,8 @@ def _checked(rows: Iterator[list[Cell]], file_format: FileFormat) -> Iterator[li
     spreadsheet cell can be, turned into an ImportFileError naming the row.
     """
     number = 0
-    try:
+    with _unreadable(lambda reason: f"The {file_format.value} file cannot be read after row "
+                     f"{number}: {reason}"):
         for row in rows:
             number += 1
             if file_format is FileFormat.CSV:  # every cell a str or None: one C-level pass
@@ -177,15 +171,6 @@ def _checked(rows: Iterator[list[Cell]], file_format: FileFormat) -> Iterator[li
                     f"Row {number}, column {column + 1}: the cell holds {len(cell):,} "
                     f"characters; a spreadsheet cell holds at most {MAX_CELL_CHARS:,}.")
             yield row
-    except ImportFileError:
-        raise
-    except BaseException as exc:
-        if not _reading_failure(exc):
-            raise
-        raise ImportFileError(
-            FileErrorCode.CORRUPT_FILE,
-            f"The {file_format.value} file cannot be read after row {number}: {_reason(exc)}",
-        ) from None
 
 
 def _pick_sheet(names: list[str], wanted: str | None) -> str:
@@ -203,6 +188,19 @@ def _pick_sheet(names: list[str], wanted: str | None) -> str:
 def _sheet_rows(worksheet: Any) -> Iterator[list[Cell]]:
     for row in worksheet.iter_rows():
         yield [None if cell == "" else cell for cell in row]
+
+
+@contextlib.contextmanager
+def _unreadable(describe: Callable[[str], str]) -> Iterator[None]:
+    """Any failure of a parser inside, as a CORRUPT_FILE worded by `describe(reason)`."""
+    try:
+        yield
+    except ImportFileError:
+        raise
+    except BaseException as exc:
+        if not _reading_failure(exc):
+            raise
+        raise ImportFileError(FileErrorCode.CORRUPT_FILE, describe(_reason(exc))) from None
 
 
 def _reading_failure(exc: BaseException) -> bool:

@@ -97,6 +97,12 @@ class DatabaseUnavailable(Exception):
     """
 
 
+class Stopping(Exception):
+    """The worker is shutting down: the job is left for another, after the batch
+    being written.
+    """
+
+
 class LostLease(Exception):
     """Another worker holds the job now (or it was cancelled): stop quietly."""
 
@@ -141,10 +147,12 @@ class Part:
 
 class JobRun:
     def __init__(self, job: ImportJob, database: AsyncDatabase[dict[str, Any]],
-                 lease: timedelta = LEASE, patience: timedelta = PATIENCE) -> None:
+                 lease: timedelta = LEASE, patience: timedelta = PATIENCE,
+                 stop: asyncio.Event | None = None) -> None:
         self.job = job
         self.lease = lease
         self.patience = patience
+        self.stop = stop or asyncio.Event()
         self.database = database
         self.token = job.fencing_token
         if job.parts:  # a TEMPLATE workbook: its sheets in dependency order
@@ -185,6 +193,11 @@ class JobRun:
                 await self._finish(ImportStatus.CANCELLED)
             else:
                 log.info("import %s: another worker holds it now; stopping", job.id)
+        except Stopping:
+            # Claimable at once (a running job whose lease has expired), from its checkpoint.
+            await ImportJob.collection().update_one(self._guard(), {"$set": {
+                "lease_owner": None, "lease_expires_at": utcnow()}})
+            log.info("import %s: left for another worker at shutdown", job.id)
         except ImportFileError as exc:
             await self._finish(ImportStatus.FAILED, exc.message)
         except (Aborted, DatabaseUnavailable) as exc:
@@ -258,6 +271,8 @@ class JobRun:
         serial = job.error_policy is ErrorPolicy.ABORT_ON_ERROR
         try:
             while (prepared := await ahead) is not None:
+                if self.stop.is_set():
+                    raise Stopping()
                 ahead = asyncio.ensure_future(asyncio.to_thread(read_ahead))
                 part, batch, rows = prepared
                 if commit is not None and (serial or committing is None
@@ -487,7 +502,7 @@ async def work(database: AsyncDatabase[dict[str, Any]], owner: str, stop: asynci
         try:
             job = await claim(owner, lease=lease)
             if job is not None:
-                await JobRun(job, database, lease, patience).run()
+                await JobRun(job, database, lease, patience, stop).run()
                 continue
         except Exception:
             log.exception("import worker %s: claim failed; retrying", owner)

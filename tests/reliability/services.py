@@ -58,7 +58,7 @@ class Database:
 
 @dataclass
 class Service:
-    database: Database
+    database_uri: str
     name: str
     settings: dict[str, str] = field(default_factory=dict)
     port: int = field(default_factory=free_port)
@@ -66,14 +66,14 @@ class Service:
     key: str = ""
 
     def env(self) -> dict[str, str]:
-        return {**env(self.database.uri), "SITEBOOK_DATABASE": self.name, **self.settings}
+        return {**env(self.database_uri), "SITEBOOK_DATABASE": self.name, **self.settings}
 
-    def start(self) -> None:
+    def start(self, role: str = "office") -> None:
         run = {"env": self.env(), "capture_output": True, "text": True, "check": True,
                "timeout": 120}
         subprocess.run([SITEBOOK, "org", "create", "faults"], **run)  # type: ignore[call-overload]
         self.key = subprocess.run(
-            [SITEBOOK, "apikey", "create", "--org", "faults", "--role", "office"],
+            [SITEBOOK, "apikey", "create", "--org", "faults", "--role", role],
             **run).stdout.strip()  # type: ignore[call-overload]
         self.process = subprocess.Popen([SITEBOOK, "serve", "--port", str(self.port)],
                                         env=self.env(), stdout=subprocess.DEVNULL,
@@ -133,6 +133,6 @@ class Service:
 
     def stored_customers(self) -> tuple[int, int]:
         """(customers stored, distinct names among them), read straight from the database."""
-        with MongoClient(self.database.uri) as client:
+        with MongoClient(self.database_uri) as client:
             customers = client[self.name]["customers"]
             return customers.count_documents({}), len(customers.distinct("name_key"))

@@ -36,7 +36,7 @@ def database(tmp_path: Path) -> Iterator[Database]:
 
 @contextlib.contextmanager
 def service(database: Database, name: str, **settings: str) -> Iterator[Service]:
-    running = Service(database, name, settings)
+    running = Service(database.uri, name, settings)
     running.start()
     try:
         yield running
