@@ -90,6 +90,9 @@ class ImportJob(TenantDocument):
     date_orders: list[ColumnDateOrder] = Field(default_factory=list)
     # Data rows fully processed (across sheets); a worker that takes over resumes after them.
     checkpoint_row: int = 0
+    # (customer, billing customer) name keys whose link waits for the end of the
+    # file; written with each batch, so a worker that takes over or resumes has them.
+    deferred_links: list[tuple[str, str]] = Field(default_factory=list)
     totals: ImportTotals = Field(default_factory=ImportTotals)
     cancel_requested: bool = False
     # Lease: the worker holding it may write; a new claim bumps the token, so

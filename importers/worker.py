@@ -255,7 +255,6 @@ class JobRun:
         # Resuming: errors recorded after the last checkpoint belong to a batch that runs again.
         await ImportRowError.collection().delete_many(ImportRowError.scoped(
             job.org_id, {"job_id": job.id, "seq": {"$gt": job.checkpoint_row}}))
-        links: list[tuple[str, str]] = []
         batches = self._batches(data)
 
         def read_ahead() -> tuple[Part, list[tuple[int, int, list[Cell]]], list[SourceRow]] | None:
@@ -266,7 +265,7 @@ class JobRun:
         # thread, and prepared (its documents read, its changes decided) while the
         # database writes the previous one, unless it depends on what that writes.
         ahead = asyncio.ensure_future(asyncio.to_thread(read_ahead))
-        commit: asyncio.Future[list[tuple[str, str]]] | None = None
+        commit: asyncio.Future[None] | None = None
         committing: tuple[Part, set[str]] | None = None
         serial = job.error_policy is ErrorPolicy.ABORT_ON_ERROR
         try:
@@ -277,7 +276,7 @@ class JobRun:
                 part, batch, rows = prepared
                 if commit is not None and (serial or committing is None
                                            or committing[0] is not part):
-                    links += await commit
+                    await commit
                     commit = None
                 counts: BatchCounts | None
                 try:
@@ -285,7 +284,7 @@ class JobRun:
                 except ConnectionFailure:
                     counts = None  # prepared by _commit, once the database answers
                 if commit is not None:
-                    links += await commit
+                    await commit
                     commit = None
                     if committing is not None and counts and counts.keys & committing[1]:
                         # It read documents the previous batch was writing: read again.
@@ -294,7 +293,7 @@ class JobRun:
                 # Unknown keys: the next batch waits for this one before it prepares.
                 committing = None if counts is None else (part, counts.keys)
             if commit is not None:
-                links += await commit
+                await commit
                 commit = None
         finally:
             # Whatever stopped the loop: the batch being written finishes (or fails on
@@ -303,9 +302,10 @@ class JobRun:
                 if pending is not None:
                     with contextlib.suppress(Exception, asyncio.CancelledError):
                         await pending
-        if links and not job.dry_run:
-            await _link_billing(job.org_id, links)
-        failed = (await self._current()).totals.failed
+        done = await self._current()
+        if done.deferred_links and not job.dry_run:
+            await _link_billing(job.org_id, done.deferred_links)
+        failed = done.totals.failed
         await self._finish(ImportStatus.COMPLETED_WITH_ERRORS if failed else ImportStatus.SUCCEEDED)
 
     def _batches(self, data: bytes) -> Iterator[tuple[Part, list[tuple[int, int, list[Cell]]]]]:
@@ -359,10 +359,10 @@ class JobRun:
 
     async def _commit(self, ctx: LoadContext, part: Part,
                       batch: list[tuple[int, int, list[Cell]]],
-                      counts: BatchCounts | None) -> list[tuple[str, str]]:
+                      counts: BatchCounts | None) -> None:
         """Writes a prepared batch (or prepares it first, when `counts` is None);
         prepared afresh and written again when its documents changed meanwhile or
-        a write failed on the way. Its deferred billing links.
+        a write failed on the way.
         """
         seqs = {number: seq for seq, number, _ in batch}
         changes, pause = 0, 0.1
@@ -372,10 +372,11 @@ class JobRun:
                 if counts is None:
                     counts = await LOADERS[part.entity](ctx, self._rows(ctx, part, batch))
                 try:
-                    return await self._write(ctx, seqs, part, counts, len(batch))
+                    await self._write(ctx, seqs, part, counts, len(batch))
+                    return
                 except UnknownCommit:
                     if await self._checkpointed(max(seqs.values())):
-                        return counts.deferred_links
+                        return
                     raise TransientTransactionError() from None
             except ConcurrentChange:
                 changes += 1
@@ -408,7 +409,7 @@ class JobRun:
         return int(raw.get("checkpoint_row", 0)) >= seq
 
     async def _write(self, ctx: LoadContext, seqs: dict[int, int], part: Part,
-                     counts: BatchCounts, size: int) -> list[tuple[str, str]]:
+                     counts: BatchCounts, size: int) -> None:
         """The batch's writes, its row errors and its checkpoint, in one transaction:
         a worker that dies mid-batch leaves nothing of it, so the batch runs again
         exactly, and the totals stay right.
@@ -421,18 +422,20 @@ class JobRun:
                 totals = ImportTotals(rows=size, created=counts.created,
                                       updated=counts.updated, unchanged=counts.unchanged,
                                       failed=len(counts.failed))
-                await self._update({
+                update: dict[str, Any] = {
                     "$set": {"checkpoint_row": max(seqs.values()),
                              "lease_expires_at": utcnow() + self.lease},
                     "$inc": {f"totals.{k}": v for k, v in totals.model_dump().items() if v},
-                }, session)
+                }
+                if counts.deferred_links:
+                    update["$push"] = {"deferred_links": {"$each": counts.deferred_links}}
+                await self._update(update, session)
         except PyMongoError as exc:
             if exc.has_error_label("UnknownTransactionCommitResult"):
                 raise UnknownCommit() from exc
             if exc.has_error_label("TransientTransactionError"):
                 raise TransientTransactionError() from exc
             raise
-        return counts.deferred_links
 
     async def _record_errors(self, part: Part, seqs: dict[int, int], failed: list[SourceRow],
                              session: AsyncClientSession | None = None) -> None:

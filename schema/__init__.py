@@ -9,7 +9,6 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
-from resolvers.errors import UserFacingError
 from schema.admin_mutations import AdminMutations
 from schema.customer_mutations import CustomerMutations
 from schema.embedded_mutations import EmbeddedMutations
@@ -41,10 +40,12 @@ class Schema(strawberry.Schema):
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
-        # Expected errors (forbidden, bad cursor) are answers, not incidents to log;
-        # unexpected ones are logged with their error id by MaskUnexpectedErrors.
-        unexpected = [e for e in errors if not isinstance(e.original_error, UserFacingError)]
-        super().process_errors(unexpected, execution_context)
+        # Nothing to log here. Client mistakes (bad syntax, unknown fields, wrong
+        # variable types, refusals by the limits) and expected errors (forbidden,
+        # bad cursor) are answers, not incidents, and logging them would let any
+        # client flood the log; unexpected ones are logged, with the error id the
+        # client sees, by MaskUnexpectedErrors.
+        return
 
 
 def build_schema(introspection: bool = True) -> Schema:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from pymongo import MongoClient
 
 from tests.imports import csv_bytes
 from tests.reliability.services import Database, Service
@@ -21,8 +22,23 @@ RESUME = ("mutation($id: ID!) { importResume(id: $id) { job { status } "
 
 
 def customers() -> bytes:
-    return csv_bytes([["Customer Name", "Email"],
-                      *[[f"Customer {n:05d}", f"c{n}@x.example"] for n in range(ROWS)]])
+    """ROWS customers; the first is billed to the last, a link that waits for the
+    end of the file (and so must outlive a failure and a resume).
+    """
+    last = f"Customer {ROWS - 1:05d}"
+    return csv_bytes([["Customer Name", "Email", "Billing Customer"],
+                      *[[f"Customer {n:05d}", f"c{n}@x.example", last if n == 0 else ""]
+                        for n in range(ROWS)]])
+
+
+def billed_to_the_last(sitebook: Service) -> bool:
+    with MongoClient(sitebook.database_uri) as client:
+        customers = client[sitebook.name]["customers"]
+        first = customers.find_one({"name_key": "customer 00000"})
+        last = customers.find_one({"name_key": f"customer {ROWS - 1:05d}"})
+    assert first is not None
+    assert last is not None
+    return bool((first.get("billing") or {}).get("billing_customer_id") == last["_id"])
 
 
 @pytest.fixture
@@ -86,6 +102,7 @@ def test_a_database_that_keeps_failing_fails_the_job_clearly_and_it_resumes(
         assert job["status"] == "SUCCEEDED", job
         assert job["totals"] == EVERY_ROW_ONCE
         assert sitebook.stored_customers() == (ROWS, ROWS)
+        assert billed_to_the_last(sitebook)
         again = sitebook.graphql(RESUME, {"id": job_id})["importResume"]
         assert again["userErrors"][0]["message"] == (
             "Only a failed import can be resumed; this one is SUCCEEDED.")

@@ -9,7 +9,12 @@ import time
 from pathlib import Path
 
 from tests.reliability.services import Database, Service
-from tests.reliability.test_database_faults import EVERY_ROW_ONCE, ROWS, customers
+from tests.reliability.test_database_faults import (
+    EVERY_ROW_ONCE,
+    ROWS,
+    billed_to_the_last,
+    customers,
+)
 from tests.test_import_worker_crash import SITEBOOK
 
 
@@ -41,6 +46,7 @@ def test_a_worker_that_wakes_after_losing_its_lease_writes_nothing(tmp_path: Pat
         assert job["status"] == "SUCCEEDED", job
         assert job["totals"] == EVERY_ROW_ONCE
         assert sitebook.stored_customers() == (ROWS, ROWS)
+        assert billed_to_the_last(sitebook)  # a link deferred before the takeover
         sleeper.send_signal(signal.SIGTERM)
         _, log = sleeper.communicate(timeout=60)
         assert "another worker holds it now" in log
@@ -87,6 +93,7 @@ def test_a_worker_asked_to_stop_leaves_its_job_for_another_at_once(tmp_path: Pat
         assert job["status"] == "SUCCEEDED", job
         assert job["totals"] == EVERY_ROW_ONCE
         assert sitebook.stored_customers() == (ROWS, ROWS)
+        assert billed_to_the_last(sitebook)  # a link deferred before the takeover
     finally:
         for process in workers:
             if process.poll() is None:
