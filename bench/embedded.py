@@ -1,9 +1,12 @@
-"""A fresh embedded SecantusDB in a temporary directory, for one benchmark run."""
+"""A fresh embedded SecantusDB for one benchmark run, and waiting for the service."""
 
+import asyncio
 import contextlib
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+
+import httpx
 
 from app.embedded import EmbeddedServer
 
@@ -18,3 +21,14 @@ def embedded_database() -> Iterator[str]:
             yield uri
         finally:
             server.stop()
+
+
+async def until_ready(http: httpx.AsyncClient) -> None:
+    """Wait (up to about 30 s) until the service at `http`'s base URL is ready."""
+    for _ in range(300):
+        try:
+            if (await http.get("/readyz")).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        await asyncio.sleep(0.1)

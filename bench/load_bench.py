@@ -26,7 +26,7 @@ from typing import Any
 
 import httpx
 from beanie import PydanticObjectId
-from embedded import embedded_database
+from embedded import embedded_database, until_ready
 from query_bench import ONE_QUERY, PAGE_QUERY, SEARCH_QUERY, SUBURBS, seed
 
 from app.embedded import free_port
@@ -151,12 +151,7 @@ async def measure(uri: str, key: str, ids: list[PydanticObjectId],
         limits = httpx.Limits(max_connections=args.clients + 2)
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=120,
                                      limits=limits) as http:
-            for _ in range(300):
-                try:
-                    if (await http.get("/readyz")).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    await asyncio.sleep(0.1)
+            await until_ready(http)
             load = Load(http, key, ids)
             print(f"{args.clients} clients, {args.seconds:.0f}s per phase, "
                   f"{args.customers} customers x 3 sites seeded", flush=True)

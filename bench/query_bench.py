@@ -23,7 +23,7 @@ from typing import Any
 
 import httpx
 from beanie import PydanticObjectId
-from embedded import embedded_database
+from embedded import embedded_database, until_ready
 from pymongo import AsyncMongoClient, monitoring
 
 from app.asgi import create_app
@@ -248,12 +248,7 @@ async def run(uri: str, key: str, ids: list[PydanticObjectId], seconds: float) -
     try:
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30,
                                      limits=httpx.Limits(max_connections=CONCURRENCY)) as http:
-            for _ in range(300):
-                try:
-                    if (await http.get("/readyz")).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    await asyncio.sleep(0.1)
+            await until_ready(http)
             print(f"\nGraphQL over HTTP (uvicorn), concurrency {CONCURRENCY}, {seconds:.0f}s each")
             graphql = {label: await measure(label, seconds, call)
                        for label, call in graphql_calls(http, key, ids).items()}
