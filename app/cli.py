@@ -197,18 +197,20 @@ def import_command(
 
     async def run() -> ImportJob:
         actor = _actor(await _org(org))
+        settings = Settings()
         try:
-            job = await import_file(actor, request, Settings().import_limits)
+            job = await import_file(actor, request, settings.import_limits)
         except UserFacingError as exc:
             for problem in exc.problems:
                 err.print(f"[red]{problem.code.value}[/red]: {problem.message}")
             raise typer.Exit(1) from None
         assert job.id is not None
-        claimed = await claim(worker_name(0), job.id)
+        claimed = await claim(worker_name(0), job.id, lease=settings.import_lease)
         database = ImportJob.collection().database
         with Progress(console=err) as progress:
             task = progress.add_task(f"importing {file.name}", total=None)
-            running = asyncio.create_task(JobRun(claimed, database).run()) if claimed else None
+            running = None if claimed is None else asyncio.create_task(
+                JobRun(claimed, database, settings.import_lease, settings.import_patience).run())
             while True:
                 current = await ImportJob.get(job.id)
                 assert current is not None

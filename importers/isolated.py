@@ -61,8 +61,10 @@ async def check_readable(data: bytes, seconds: float | None = None) -> None:
 
 
 def _parse_everything(data: bytes) -> None:
-    opened = open_rows(data)
-    for sheet in opened.sheets:
+    opened = open_rows(data)  # the first sheet, parsed once
+    for _ in opened.rows:
+        pass
+    for sheet in opened.sheets[1:]:
         for _ in open_rows(data, sheet).rows:
             pass
 

@@ -6,12 +6,12 @@ its key is looked up, so an abusive document costs no database command at all;
 websockets) to the same limits after authentication.
 """
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
 from graphql import (
     ArgumentNode,
-    DocumentNode,
     GraphQLError,
     GraphQLSchema,
     IntValueNode,
@@ -25,7 +25,9 @@ from graphql.validation import ASTValidationRule
 from strawberry.extensions import (
     AddValidationRules,
     MaxTokensLimiter,
+    ParserCache,
     SchemaExtension,
+    ValidationCache,
     max_aliases,
     query_depth_limiter,
 )
@@ -36,6 +38,10 @@ from resolvers.pagination import MAX_PAGE
 MAX_DEPTH = 10
 MAX_ALIASES = 15
 MAX_TOKENS = 2_000
+# Longer texts are refused unread, so the caches of documents (here and Strawberry's)
+# hold at most CACHED_DOCUMENTS x MAX_QUERY_CHARS.
+MAX_QUERY_CHARS = 100_000
+CACHED_DOCUMENTS = 128
 PAGE_ARGUMENTS = ("first", "last")
 
 
@@ -51,34 +57,54 @@ LIMIT_RULES: list[type[ASTValidationRule]] = [
 
 
 def limit_extensions() -> list[Callable[[], SchemaExtension]]:
-    return [lambda: MaxTokensLimiter(MAX_TOKENS), lambda: AddValidationRules(LIMIT_RULES)]
+    """The limits, for operations Strawberry runs, and caches of parsed and
+    validated documents, so a document checked here costs little there.
+    """
+    return [lambda: MaxTokensLimiter(MAX_TOKENS), lambda: AddValidationRules(LIMIT_RULES),
+            lambda: ParserCache(CACHED_DOCUMENTS), lambda: ValidationCache(CACHED_DOCUMENTS)]
 
 
-class _PageSizes(Visitor):
-    def __init__(self, variables: dict[str, Any]) -> None:
+class _PageArguments(Visitor):
+    def __init__(self) -> None:
         super().__init__()
-        self.variables = variables
-        self.errors: list[GraphQLError] = []
+        self.found: list[ArgumentNode] = []
 
     def enter_argument(self, node: ArgumentNode, *_: Any) -> None:
-        if node.name.value not in PAGE_ARGUMENTS:
-            return
+        if node.name.value in PAGE_ARGUMENTS:
+            self.found.append(node)
+
+
+@functools.lru_cache(maxsize=CACHED_DOCUMENTS)
+def _document_check(schema: GraphQLSchema, query: str
+                    ) -> tuple[tuple[GraphQLError, ...], tuple[ArgumentNode, ...]]:
+    """What the query text alone tells: its errors against the limits, and its
+    page-size arguments. Cached: clients send the same few documents again and
+    again, and parsing and validating one costs about 1 ms.
+    """
+    try:
+        document = parse(query, max_tokens=MAX_TOKENS)
+    except GraphQLError as error:
+        return (error,), ()
+    pages = _PageArguments()
+    visit(document, pages)
+    return tuple(validate(schema, document, LIMIT_RULES)), tuple(pages.found)
+
+
+def _page_size_errors(arguments: tuple[ArgumentNode, ...],
+                      variables: dict[str, Any]) -> list[GraphQLError]:
+    errors = []
+    for node in arguments:
         value: Any = None
         if isinstance(node.value, IntValueNode):
             value = int(node.value.value)
         elif isinstance(node.value, VariableNode):
-            value = self.variables.get(node.value.name.value)
+            value = variables.get(node.value.name.value)
         if isinstance(value, int) and not 0 <= value <= MAX_PAGE:
             # Worded and coded as the resolvers' own check (resolvers/pagination.py).
-            self.errors.append(GraphQLError(
+            errors.append(GraphQLError(
                 f"{node.name.value} must be between 0 and {MAX_PAGE}.", node,
                 extensions={"code": ErrorCode.INVALID.value}))
-
-
-def page_size_errors(document: DocumentNode, variables: dict[str, Any]) -> list[GraphQLError]:
-    sizes = _PageSizes(variables)
-    visit(document, sizes)
-    return sizes.errors
+    return errors
 
 
 def refusal(schema: GraphQLSchema, query: str,
@@ -86,8 +112,8 @@ def refusal(schema: GraphQLSchema, query: str,
     """Why `query` is refused before it runs; empty when it is within every limit.
     Other mistakes (unknown fields, bad types) are left to the normal validation.
     """
-    try:
-        document = parse(query, max_tokens=MAX_TOKENS)
-    except GraphQLError as error:
-        return [error]
-    return validate(schema, document, LIMIT_RULES) + page_size_errors(document, variables)
+    if len(query) > MAX_QUERY_CHARS:
+        return [GraphQLError(f"The query is {len(query):,} characters long; at most "
+                             f"{MAX_QUERY_CHARS:,} are read.")]
+    errors, pages = _document_check(schema, query)
+    return [*errors, *_page_size_errors(pages, variables)]

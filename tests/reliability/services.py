@@ -2,6 +2,7 @@
 failpoints (started with --enable-test-commands), and `sitebook serve` against it.
 """
 
+import json
 import subprocess
 import sys
 import time
@@ -105,8 +106,7 @@ class Service:
     def upload(self, data: bytes) -> str:
         response = httpx.post(
             f"http://127.0.0.1:{self.port}/graphql", timeout=120,
-            data={"operations": '{"query": "' + IMPORT.replace('"', '\\"') + '", '
-                                '"variables": {"file": null}}',
+            data={"operations": json.dumps({"query": IMPORT, "variables": {"file": None}}),
                   "map": '{"0": ["variables.file"]}'},
             files={"0": ("customers.csv", data, "text/csv")},
             headers={"Authorization": f"Bearer {self.key}", "GraphQL-Require-Preflight": "1"})

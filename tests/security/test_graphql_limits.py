@@ -78,6 +78,10 @@ async def test_more_than_2000_tokens_are_refused(org: Org, command_log: CommandL
     await org.gql(f"{{ settings {{ {' '.join(['customerLabel'] * 100)} }} }}")
     message = await refused(org, command_log, f"{{ settings {{ {fields} {fields} }} }}")
     assert "more than 2000 tokens" in message
+    # Few tokens, but a text too long to read (or to keep in a cache of documents).
+    padded = "# " + "x" * 100_000 + "\n{ settings { customerLabel } }"
+    message = await refused(org, command_log, padded)
+    assert message == f"The query is {len(padded):,} characters long; at most 100,000 are read."
 
 
 async def test_pages_over_100_are_refused_literal_or_variable(
