@@ -13,7 +13,7 @@ from pymongo import ASCENDING, IndexModel
 
 from documents.base import TenantDocument, utcnow
 from documents.contact_values import national_variants
-from documents.text import search_tokens
+from documents.text import name_key, search_tokens
 
 
 class Address(BaseModel):
@@ -91,6 +91,10 @@ class Customer(TenantDocument):
     first_name: str | None = None
     last_name: str | None = None
     company_name: str | None = None
+    # The customer's own number or code in the system its data came from.
+    account_number: str | None = None
+    # name_key of account_number: unique per organization when set.
+    account_key: str | None = None
     email: str | None = None
     phone: str | None = None
     mobile: str | None = None
@@ -117,6 +121,9 @@ class Customer(TenantDocument):
         name = "customers"
         indexes = [
             IndexModel([("org_id", ASCENDING), ("name_key", ASCENDING)], unique=True),
+            # Account numbers are unique when set; imports match by them (matchBy).
+            IndexModel([("org_id", ASCENDING), ("account_key", ASCENDING)], unique=True,
+                       partialFilterExpression={"account_key": {"$type": "string"}}),
             # Serves {org_id, _id} reads and the {org_id, _id, version} guarded
             # replace; a server that needs a filter to be an exact index prefix
             # (SecantusDB) would otherwise read the whole org for each.
@@ -135,6 +142,7 @@ class Customer(TenantDocument):
     def prepare_for_save(self) -> None:
         """Derived fields, recomputed before every write of a customer."""
         self.updated_at = utcnow()
+        self.account_key = name_key(self.account_number) if self.account_number else None
         if self.billing_same_as_site:
             self.billing_address = self.site_address.model_copy()
         self.refresh_search_tokens(national_variants([self.phone, self.mobile]))
@@ -148,6 +156,7 @@ class Customer(TenantDocument):
             self.first_name,
             self.last_name,
             self.company_name,
+            self.account_number,
             self.email,
             self.phone,
             self.mobile,

@@ -18,7 +18,7 @@ from importers.batch import BatchCounts, bulk_write
 from importers.context import LOOKUP_FIELDS, LoadContext
 from importers.rows import SourceRow
 
-_TEXT = ("company_name", "first_name", "last_name", "email", "phone", "mobile")
+_TEXT = ("company_name", "first_name", "last_name", "email", "phone", "mobile", "account_number")
 
 
 NAME_FIELDS = ("name", "company_name", "first_name", "last_name")
@@ -67,7 +67,7 @@ async def _apply(ctx: LoadContext, customer: Customer, row: SourceRow,
             customer.billing = BillingArrangement(
                 billing_customer_id=billing_ids[billing_key],
                 care_of_name=values.get("care_of_name"),
-                account_number=values.get("account_number"),
+                account_number=values.get("billing_account_number"),
             )
         elif billing_key in ctx.names_in_file:
             counts.deferred_links.append((customer.name_key, billing_key))

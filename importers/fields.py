@@ -101,8 +101,16 @@ CUSTOMER_FIELDS = [
     Field("billing_customer", "Billing Customer", FieldType.REFERENCE,
           aliases=("Bill To", "Billing Account"),
           description="A customer in the database or anywhere in the same file."),
-    Field("care_of_name", "Care Of Name", aliases=("Care Of", "C/O")),
-    Field("account_number", "Account Number", aliases=("Account No", "Acct No")),
+    Field("care_of_name", "Care Of Name", aliases=("Care Of", "C/O"),
+          description="The name invoices are addressed to, care of the billing customer."),
+    Field("billing_account_number", "Billing Account Number",
+          aliases=("Account Number at Billing Customer",),
+          description="The customer's account number at its billing customer (not its own)."),
+    Field("account_number", "Account Number",
+          aliases=("Account No", "Acct No", "Customer ID", "Customer Code", "Customer Number",
+                   "ID Number"),
+          description="The customer's own number or code in the system the data came from; "
+          "unique when set (case and spaces ignored)."),
 ]
 
 _SITE_ADDRESS = _address("address", SITE_ADDRESS_LABELS, SITE_ADDRESS_ALIASES)
