@@ -5,6 +5,7 @@ template all read this list.
 """
 
 from dataclasses import dataclass
+from decimal import Decimal
 from enum import StrEnum
 from functools import cache
 
@@ -27,6 +28,8 @@ class FieldType(StrEnum):
     BOOLEAN = "BOOLEAN"
     DATE = "DATE"
     NUMBER = "NUMBER"  # a decimal, kept exact
+    # Exact money: a float cell is rounded to cents only when it is within 1e-9 of them.
+    MONEY = "MONEY"
     INTEGER = "INTEGER"
     # A name in a lookup list (customer type, payment term, ...) or a customer name.
     REFERENCE = "REFERENCE"
@@ -40,9 +43,15 @@ class Field:
     required: bool = False
     aliases: tuple[str, ...] = ()
     description: str = ""
+    # The range a NUMBER, MONEY or INTEGER field takes (inclusive); outside it the row fails.
+    minimum: Decimal | None = None
+    maximum: Decimal | None = None
 
 
 CUSTOM_PREFIX = "custom:"
+# Money up to a trillion, terms up to a hundred years: beyond them a value is a typo.
+_MONEY_MAX = Decimal(1_000_000_000_000)
+_TERM_MAX = Decimal(1200)
 
 
 ADDRESS_PARTS = ("line1", "line2", "suburb", "state", "postcode", "country")
@@ -164,11 +173,13 @@ PRODUCT_FIELDS = [
     Field("name", "Product Name", aliases=("Name", "Product", "Description"),
           description="Required for a new product."),
     Field("recurring", "Recurring", FieldType.BOOLEAN, aliases=("Subscription", "Is Recurring")),
-    Field("unit_price", "Unit Price", FieldType.NUMBER, aliases=("Price", "List Price", "Rate")),
+    Field("unit_price", "Unit Price", FieldType.MONEY, aliases=("Price", "List Price", "Rate"),
+          minimum=Decimal(0), maximum=_MONEY_MAX),
     Field("currency", "Currency", aliases=("Currency Code",),
           description="A three-letter code; AUD when not given."),
     Field("term_months", "Term Months", FieldType.INTEGER, aliases=("Term", "Default Term"),
-          description="The default term of a recurring product's lines."),
+          description="The default term of a recurring product's lines.",
+          minimum=Decimal(1), maximum=_TERM_MAX),
     Field("active", "Active", FieldType.BOOLEAN, aliases=("Enabled",)),
 ]
 
@@ -186,7 +197,13 @@ PRODUCT_LINE_FIELDS = [
           description="true renews the customer's latest unrenewed line of the product; "
           "default false (new, with a booking)."),
     Field("quantity", "Quantity", FieldType.NUMBER, required=True, aliases=("Qty", "Units"),
-          description="A positive number."),
+          description="A positive number.", maximum=Decimal(1_000_000_000)),
+    Field("unit_price", "Unit Price", FieldType.MONEY, aliases=("Price", "Rate", "Item Price"),
+          description="The price at sale; wins over the product's catalog price.",
+          minimum=Decimal(0), maximum=_MONEY_MAX),
+    Field("amount", "Amount", FieldType.MONEY, aliases=("Line Total", "Line Amount", "Total"),
+          description="Quantity x unit price; given alone, it sets the unit price.",
+          minimum=Decimal(0), maximum=_MONEY_MAX),
     Field("billing_date", "Billing Date", FieldType.DATE, aliases=("Bill Date", "Invoice Date"),
           description="Defaults to the import's date."),
     Field("booking_date", "Booking Date", FieldType.DATE, aliases=("Booked", "Close Date"),
@@ -195,7 +212,8 @@ PRODUCT_LINE_FIELDS = [
           description="Defaults to the billing date."),
     Field("end_date", "End Date", FieldType.DATE, aliases=("End", "Service End")),
     Field("term_months", "Term Months", FieldType.INTEGER, aliases=("Term",),
-          description="Defaults to the product's (recurring products)."),
+          description="Defaults to the product's (recurring products).",
+          minimum=Decimal(1), maximum=_TERM_MAX),
     Field("custom_billing", "Custom Billing", aliases=("Billing Schedule", "Billing Frequency"),
           description="monthly, quarterly, semi-annually, annually, upfront, or "
           "2026-01-01=100; 2026-04-01=100."),

@@ -95,7 +95,8 @@ def parse_integer(text: str) -> int:
 
 _INVALID_CODES = {FieldType.EMAIL: "INVALID_EMAIL", FieldType.PHONE: "INVALID_PHONE",
                   FieldType.BOOLEAN: "INVALID_BOOLEAN", FieldType.DATE: "INVALID_DATE",
-                  FieldType.NUMBER: "INVALID_NUMBER", FieldType.INTEGER: "INVALID_NUMBER"}
+                  FieldType.NUMBER: "INVALID_NUMBER", FieldType.INTEGER: "INVALID_NUMBER",
+                  FieldType.MONEY: "INVALID_AMOUNT"}
 
 
 def read_row(
@@ -123,7 +124,7 @@ def read_row(
                 value = normalize_phone(text, region)
             elif target.type is FieldType.BOOLEAN:
                 value = parse_bool(text)
-            elif target.type is FieldType.NUMBER:
+            elif target.type in (FieldType.NUMBER, FieldType.MONEY):
                 value = parse_number(text)
             elif target.type is FieldType.INTEGER:
                 value = parse_integer(text)
