@@ -4,7 +4,7 @@ from beanie import Document
 
 from documents.api_key import ApiKey
 from documents.customer import Customer
-from documents.import_job import ImportJob, ImportRowError
+from documents.import_job import ImportJob, ImportRowError, ImportRowWarning
 from documents.lookups import CustomerType, LeadSource, PaymentTerm, PriceLevel, User
 from documents.name_fences import NameFences
 from documents.organization import Organization
@@ -23,6 +23,7 @@ ALL_DOCUMENTS: list[type[Document]] = [
     NameFences,
     ImportJob,
     ImportRowError,
+    ImportRowWarning,
     SavedMapping,
     Product,
     ProductLine,

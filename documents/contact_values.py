@@ -1,9 +1,12 @@
 """The stored forms of emails and phone numbers (raise ValueError with a reason)."""
 
 import re
+from dataclasses import dataclass
+from functools import cache
 
 import phonenumbers
 from email_validator import SPECIAL_USE_DOMAIN_NAMES, EmailNotValidError, validate_email
+from phonenumbers import geocoder
 
 # Plain ASCII addresses, the great majority, are checked by one regex: an import
 # of 50,000 customers would otherwise spend seconds in email_validator. Anything
@@ -29,15 +32,66 @@ def normalize_email(value: str) -> str:
         raise ValueError(f"{value!r} is not a valid email: {exc}") from None
 
 
-def normalize_phone(value: str, region: str) -> str:
-    """E.164 form; numbers without a country code are read in `region`."""
+@dataclass(frozen=True)
+class PhoneReading:
+    """A phone as it will be stored: E.164 (with `;ext=N` for an extension) when
+    the number is valid in the region it was read in, else the text as typed.
+    """
+
+    stored: str
+    normalized: bool
+
+
+# Where a stored phone is kept as typed, its owner lists the field here (see
+# Customer.typed_phones): "+6112345" typed is not the E.164 number it looks like.
+def read_phone(value: str, region: str) -> PhoneReading:
+    """The stored form of a phone: never a different number than the one typed."""
+    typed = value.strip()
     try:
-        number = phonenumbers.parse(value.strip(), region)
+        number = phonenumbers.parse(typed, region)
     except phonenumbers.NumberParseException:
-        number = None
-    if number is None or not phonenumbers.is_possible_number(number):
-        raise ValueError(f"{value!r} is not a valid phone number.")
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+        return PhoneReading(typed, False)
+    if not phonenumbers.is_valid_number(number):
+        return PhoneReading(typed, False)
+    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return PhoneReading(f"{e164};ext={number.extension}" if number.extension else e164, True)
+
+
+def normalize_phone(value: str, region: str) -> str:
+    """E.164 form (an extension kept as `;ext=N`); numbers without a country code
+    are read in `region`. ValueError when the number is not valid there.
+    """
+    reading = read_phone(value, region)
+    if not reading.normalized:
+        raise ValueError(f"{value.strip()!r} is not a valid phone number in {region} "
+                         "(give its country code, e.g. +44 20 7946 0958).")
+    return reading.stored
+
+
+@cache  # built once, on first use
+def _country_names() -> dict[str, str]:
+    names: dict[str, str] = {}
+    for region in phonenumbers.SUPPORTED_REGIONS:
+        names[region.casefold()] = region
+        for language in ("en", "de", "fr", "es", "it", "pt", "nl"):
+            name = geocoder._region_display_name(region, language)
+            if name:
+                names.setdefault(" ".join(name.casefold().split()), region)
+    # Short forms people write that no display name spells.
+    for name, region in (("usa", "US"), ("u.s.a.", "US"), ("u.s.", "US"), ("uk", "GB"),
+                         ("u.k.", "GB"), ("england", "GB"), ("scotland", "GB"),
+                         ("wales", "GB"), ("great britain", "GB"), ("uae", "AE")):
+        names.setdefault(name, region)
+    return names
+
+
+def region_of_country(country: str | None) -> str | None:
+    """The region code of a country as a person writes it ("Germany", "DE",
+    "Deutschland", "USA"), or None when it is not one.
+    """
+    if not country:
+        return None
+    return _country_names().get(" ".join(country.casefold().split()))
 
 
 def national_variants(phones: list[str | None]) -> list[str]:
@@ -46,7 +100,7 @@ def national_variants(phones: list[str | None]) -> list[str]:
     for phone in phones:
         if phone:
             try:
-                number = phonenumbers.parse(phone)
+                number = phonenumbers.parse(phone, None)
             except phonenumbers.NumberParseException:
                 continue
             variants.append(

@@ -38,6 +38,8 @@ class Site(BaseModel):
     phone: str | None = None
     email: str | None = None
     notes: str | None = None
+    # Phone fields kept as typed (not a valid number where they were read).
+    typed_phones: list[str] = Field(default_factory=list)
     updated_at: datetime = Field(default_factory=utcnow)
     # The site's words and its customer's name: what a site search matches.
     search_tokens: list[str] = Field(default_factory=list)
@@ -55,6 +57,8 @@ class Contact(BaseModel):
     phone: str | None = None
     mobile: str | None = None
     is_primary: bool = False
+    # Phone fields kept as typed (not a valid number where they were read).
+    typed_phones: list[str] = Field(default_factory=list)
 
 
 class Equipment(BaseModel):
@@ -98,6 +102,9 @@ class Customer(TenantDocument):
     email: str | None = None
     phone: str | None = None
     mobile: str | None = None
+    # Phone fields (phone, mobile) kept as typed, not in E.164: not a valid
+    # number where they were read. Any other phone is E.164 (`;ext=N` appended).
+    typed_phones: list[str] = Field(default_factory=list)
     customer_type_id: PydanticObjectId | None = None
     lead_source_id: PydanticObjectId | None = None
     payment_term_id: PydanticObjectId | None = None

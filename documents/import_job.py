@@ -16,6 +16,8 @@ class ImportStatus(StrEnum):
     SUCCEEDED = "SUCCEEDED"
     COMPLETED_WITH_ERRORS = "COMPLETED_WITH_ERRORS"
     FAILED = "FAILED"
+    # Cancel asked for while running: its worker stops within a batch.
+    CANCELLING = "CANCELLING"
     CANCELLED = "CANCELLED"
 
 
@@ -27,6 +29,15 @@ class ImportMode(StrEnum):
     UPSERT = "UPSERT"
     CREATE_ONLY = "CREATE_ONLY"
     UPDATE_ONLY = "UPDATE_ONLY"
+
+
+class MatchBy(StrEnum):
+    """How an import of customers finds the stored customer a row is about."""
+
+    NAME = "NAME"
+    # The customer's own account number (its code in the system the file came
+    # from), as Salesforce's upsert by external id: the row may rename it.
+    ACCOUNT_NUMBER = "ACCOUNT_NUMBER"
 
 
 class ErrorPolicy(StrEnum):
@@ -63,6 +74,8 @@ class ImportTotals(BaseModel):
     unchanged: int = 0
     failed: int = 0
     skipped: int = 0
+    # Rows that landed with warnings (a subset of the above, not part of the sum).
+    warned: int = 0
 
 
 class ImportJob(TenantDocument):
@@ -78,6 +91,7 @@ class ImportJob(TenantDocument):
     parts: list[ImportPart] = Field(default_factory=list)
     mapping: list[MappedColumn] = Field(default_factory=list)
     mode: ImportMode = ImportMode.UPSERT
+    match_by: MatchBy = MatchBy.NAME
     dry_run: bool = False
     error_policy: ErrorPolicy = ErrorPolicy.REJECT_FAILED_ROWS
     idempotency_key: str | None = None
@@ -90,10 +104,12 @@ class ImportJob(TenantDocument):
     date_orders: list[ColumnDateOrder] = Field(default_factory=list)
     # Data rows fully processed (across sheets); a worker that takes over resumes after them.
     checkpoint_row: int = 0
-    # (customer, billing customer) name keys whose link waits for the end of the
-    # file; written with each batch, so a worker that takes over or resumes has them.
-    deferred_links: list[tuple[str, str]] = Field(default_factory=list)
+    # Rows read and checked so far (at most a batch past the checkpoint): progress.
+    progress_row: int = 0
     totals: ImportTotals = Field(default_factory=ImportTotals)
+    # The totals as of the checkpoint (written with it): a job that resumes or is
+    # taken over starts again from these, so no row is counted twice.
+    checkpoint_totals: ImportTotals = Field(default_factory=ImportTotals)
     cancel_requested: bool = False
     # Lease: the worker holding it may write; a new claim bumps the token, so
     # a stalled former holder's writes (filtered on its token) match nothing.
@@ -112,12 +128,17 @@ class ImportJob(TenantDocument):
         ]
 
 
-class ImportRowError(TenantDocument):
+class ImportRowIssue(TenantDocument):
+    """A problem with one row: an error (the row failed) or a warning (it landed)."""
+
     job_id: PydanticObjectId
     # Position of the row among all the job's data rows (across sheets), from 1.
     seq: int
+    # When the row was processed (rows of customers billed to a later row wait
+    # for it): a job that resumes drops the issues after its checkpoint.
+    position: int = 0
     sheet: str | None = None
-    row: int  # as the user sees it in the spreadsheet (header row is row 1)
+    row: int  # as the user sees it in the spreadsheet
     column: str | None = None
     field: str | None = None
     value: str | None = None
@@ -126,6 +147,17 @@ class ImportRowError(TenantDocument):
     # The row's original cells, for the error report.
     cells: list[str | None] = Field(default_factory=list)
 
+
+class ImportRowError(ImportRowIssue):
     class Settings:
         name = "import_rows"
+        indexes = [IndexModel([("org_id", ASCENDING), ("job_id", ASCENDING), ("seq", ASCENDING)])]
+
+
+class ImportRowWarning(ImportRowIssue):
+    # What the row did (CREATED, UPDATED, UNCHANGED; FAILED when it also had errors).
+    outcome: str | None = None
+
+    class Settings:
+        name = "import_row_warnings"
         indexes = [IndexModel([("org_id", ASCENDING), ("job_id", ASCENDING), ("seq", ASCENDING)])]

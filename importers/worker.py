@@ -1,15 +1,16 @@
-"""Import workers: claim a queued job, stream its rows through the loaders in
-batches, checkpoint after each, and finish with totals and row errors.
+"""Import workers: run a claimed job (see importers/lease), streaming its rows
+through the loaders in batches, a checkpoint after each, and finish with totals
+and row issues.
 
-A claim is one findOneAndUpdate that takes a QUEUED job, or a RUNNING one
-whose lease expired (its worker died), and bumps the job's fencing token.
-Every later write of the job is filtered on that token, so a worker that
-stalled past its lease finds its writes refused and stops. A job taken over
-resumes after its last checkpoint; upserts keyed on names make a replayed
-batch harmless.
+Rows are imported in their *processing order*: the file's order, except that a
+row billed to a customer whose row comes later waits for it, at the end of its
+sheet (importers/scan). The checkpoint is a position in that order; a job taken
+over or resumed goes on after it, with the totals as of it, so no row is
+counted twice.
 
-Loaders only read and decide (importers/batch); a batch's writes, row errors
-and checkpoint go in one transaction, while the next batch is being prepared.
+Loaders only read and decide (importers/batch); a batch's writes, row issues,
+totals and checkpoint go in one transaction, while the next batch is being
+prepared.
 """
 
 import asyncio
@@ -24,42 +25,45 @@ from datetime import timedelta
 from functools import partial
 from typing import Any
 
-from beanie import PydanticObjectId
 from gridfs import AsyncGridFSBucket
-from pymongo import ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import ConnectionFailure, PyMongoError
 
 from documents.base import utcnow
-from documents.customer import BillingArrangement, Customer
 from documents.import_job import (
     ColumnDateOrder,
     ErrorPolicy,
     ImportJob,
     ImportRowError,
+    ImportRowIssue,
+    ImportRowWarning,
     ImportStatus,
     ImportTotals,
     MappedColumn,
 )
 from documents.organization import Organization, OrgSettings
-from documents.text import name_key
 from importers.batch import BatchCounts, ConcurrentChange
 from importers.context import LoadContext
-from importers.customer_loader import NAME_FIELDS, load_customers, row_name
-from importers.dates import DateOrder, detect_order
+from importers.customer_loader import load_customers
+from importers.dates import DateOrder
 from importers.embedded_loader import CONTACTS, EQUIPMENT, SITES, load_embedded
 from importers.errors import FileErrorCode, ImportFileError
-from importers.fields import Entity, FieldType, field_for
+from importers.fields import Entity
+from importers.issues import RowIssueCode
+from importers.lease import LEASE, Heartbeat, LostLease, claim
 from importers.mapping import column_name
 from importers.product_loader import load_product_lines, load_products
 from importers.readers import Cell, open_rows
-from importers.rows import SourceRow, cell_text, read_row
+from importers.row_keys import describe_key, row_key
+from importers.rows import CellProblem, SourceRow, read_row
+from importers.scan import PartPlan, scan
+
+__all__ = ["LEASE", "JobRun", "claim", "uploads", "work", "worker_name"]
 
 log = logging.getLogger(__name__)
 
 BATCH_ROWS = 1000
-LEASE = timedelta(seconds=30)
 _RETRIES = 3
 # How long a batch keeps trying through transient failures (a dropped
 # connection, a write conflict): longer than a dead worker's transaction lives
@@ -77,6 +81,9 @@ LOADERS: dict[Entity, Loader] = {
     Entity.PRODUCTS: load_products,
     Entity.PRODUCT_LINES: load_product_lines,
 }
+
+# (position in processing order, seq in the file, spreadsheet row number, cells)
+BatchRow = tuple[int, int, int, list[Cell]]
 
 
 class TransientTransactionError(Exception):
@@ -103,34 +110,12 @@ class Stopping(Exception):
     """
 
 
-class LostLease(Exception):
-    """Another worker holds the job now (or it was cancelled): stop quietly."""
-
-
 class Aborted(Exception):
     """ABORT_ON_ERROR met a failed row: the job fails with this reason."""
 
 
 def uploads(database: AsyncDatabase[dict[str, Any]]) -> AsyncGridFSBucket:
     return AsyncGridFSBucket(database, bucket_name="uploads")
-
-
-async def claim(owner: str, job_id: PydanticObjectId | None = None,
-                lease: timedelta = LEASE) -> ImportJob | None:
-    """Take a queued job (or a running one whose worker's lease expired)."""
-    now = utcnow()
-    claimable: dict[str, Any] = {
-        "$or": [{"status": ImportStatus.QUEUED},
-                {"status": ImportStatus.RUNNING, "lease_expires_at": {"$lt": now}}]}
-    raw = await ImportJob.collection().find_one_and_update(
-        claimable if job_id is None else {"_id": job_id, **claimable},
-        {"$set": {"status": ImportStatus.RUNNING, "lease_owner": owner,
-                  "lease_expires_at": now + lease},
-         "$inc": {"fencing_token": 1}},
-        sort=[("created_at", 1)],
-        return_document=ReturnDocument.AFTER,
-    )
-    return None if raw is None else ImportJob.model_validate(raw)
 
 
 @dataclass
@@ -155,6 +140,8 @@ class JobRun:
         self.stop = stop or asyncio.Event()
         self.database = database
         self.token = job.fencing_token
+        self.heartbeat = Heartbeat(self._guard(), lease)
+        self.deferred: dict[int, int] = {}
         if job.parts:  # a TEMPLATE workbook: its sheets in dependency order
             self.parts = [Part(p.sheet, Entity(p.entity), p.headers, p.mapping, True)
                           for p in job.parts]
@@ -173,20 +160,53 @@ class JobRun:
         if done.matched_count == 0:
             raise LostLease()
 
-    def _data_rows(self, data: bytes) -> Iterator[tuple[int, int, list[Cell]]]:
-        """(part index, spreadsheet row number, cells) of each non-blank data row, in order."""
+    def _data_rows(self, data: bytes) -> Iterator[tuple[int, int, int, list[Cell]]]:
+        """(part index, seq, spreadsheet row number, cells) of each non-blank data
+        row, in file order.
+        """
+        seq = 0
         for index, part in enumerate(self.parts):
             rows = open_rows(data, part.sheet).rows
             for number, cells in enumerate(rows, start=1):
                 if (number > 1 or not part.has_headers) and any(c is not None for c in cells):
-                    yield index, number, cells
+                    seq += 1
+                    yield index, seq, number, cells
+
+    def _ordered_rows(self, data: bytes) -> Iterator[tuple[int, BatchRow]]:
+        """(part index, row) in processing order: each sheet's rows in file order,
+        then its deferred rows (billed to a later row), each after the rows it waits for.
+        """
+        held: list[tuple[int, int, int, list[Cell]]] = []  # (depth, seq, number, cells)
+        position = 0
+        current = 0
+
+        def release() -> Iterator[tuple[int, BatchRow]]:
+            nonlocal position
+            for _, seq, number, cells in sorted(held, key=lambda r: (r[0], r[1])):
+                position += 1
+                yield current, (position, seq, number, cells)
+            held.clear()
+
+        for index, seq, number, cells in self._data_rows(data):
+            if index != current:
+                yield from release()
+                current = index
+            if seq in self.deferred:
+                held.append((self.deferred[seq], seq, number, cells))
+                continue
+            position += 1
+            yield index, (position, seq, number, cells)
+        yield from release()
 
     async def run(self) -> None:
         job = self.job
         try:
+            if job.cancel_requested:  # cancelled while its worker was gone
+                raise LostLease()
             stream = await uploads(self.database).open_download_stream(job.file_id)
             data = await stream.read()
-            await self._process(data)
+            async with self.heartbeat:
+                await self._process(data)
         except LostLease:
             still_ours = await ImportJob.collection().find_one(self._guard())
             if still_ours is not None and still_ours.get("cancel_requested"):
@@ -208,56 +228,47 @@ class JobRun:
                                "it can be retried.")
 
     async def _first_pass(self, data: bytes, ctx: LoadContext, default: DateOrder) -> int:
-        """Counts the rows, collects customer names (for links to later rows) and
-        decides the order of each date column from all its values.
+        """Counts the rows, decides each date column's order, and learns what rows
+        refer to (importers/scan), in a thread: the heartbeat keeps the lease meanwhile.
         """
-        date_texts: dict[tuple[int, int], list[str]] = {}
-        for index, part in enumerate(self.parts):
-            for m in part.mapping:
-                target = field_for(part.entity, m.field)
-                if target is not None and target.type is FieldType.DATE:
-                    date_texts[(index, m.column)] = []
-        total = 0
-        for index, _, cells in self._data_rows(data):
-            total += 1
-            part = self.parts[index]
-            for (part_index, column), texts in date_texts.items():
-                if part_index == index and column < len(cells) and isinstance(cells[column], str):
-                    texts.append(str(cells[column]))
-            if part.entity is Entity.CUSTOMERS:
-                # Only the name columns: coercing whole rows twice would double the work.
-                name = row_name({m.field: cell_text(cells[m.column]) for m in part.mapping
-                                 if m.field in NAME_FIELDS and m.column < len(cells)})
-                if name:
-                    ctx.names_in_file.add(name_key(name))
-        if total > self.job.max_rows:
+        plans = [PartPlan(part.entity, part.mapping) for part in self.parts]
+        found = await asyncio.to_thread(scan, plans, self._data_rows(data), ctx.match_by,
+                                        default)
+        self.heartbeat.check()
+        if found.total > self.job.max_rows:
             raise ImportFileError(FileErrorCode.TOO_MANY_ROWS,
-                                  f"The file has {total:,} rows; at most "
+                                  f"The file has {found.total:,} rows; at most "
                                   f"{self.job.max_rows:,} are imported at once.")
+        ctx.customer_rows, ctx.first_rows = found.customer_rows, found.first_rows
+        self.deferred = found.deferred
         orders = []
-        for (index, column), texts in date_texts.items():
-            order, from_values = detect_order(texts, default)
+        for (index, column), (order, from_values) in found.date_orders.items():
             self.parts[index].date_orders[column] = order
             orders.append(ColumnDateOrder(sheet=self.parts[index].sheet, column=column,
                                           order=order, from_values=from_values))
+        # Resuming: what was recorded after the last checkpoint belongs to rows that run again.
         await self._update({"$set": {
-            "total_rows": total, "started_at": self.job.started_at or utcnow(),
-            "date_orders": [o.model_dump() for o in orders]}})
-        return total
+            "total_rows": found.total, "started_at": self.job.started_at or utcnow(),
+            "date_orders": [o.model_dump() for o in orders],
+            "totals": self.job.checkpoint_totals.model_dump(),
+            "progress_row": self.job.checkpoint_row}})
+        for kind in (ImportRowError, ImportRowWarning):
+            await kind.collection().delete_many(kind.scoped(
+                self.job.org_id, {"job_id": self.job.id,
+                                  "position": {"$gt": self.job.checkpoint_row}}))
+        return found.total
 
     async def _process(self, data: bytes) -> None:
         job = self.job
         org = await Organization.get(job.org_id)
         settings = org.settings if org else OrgSettings()
         ctx = LoadContext(org_id=job.org_id, region=settings.default_region, mode=job.mode,
-                          dry_run=job.dry_run, import_date=job.created_at.date())
+                          match_by=job.match_by, dry_run=job.dry_run,
+                          import_date=job.created_at.date())
         await self._first_pass(data, ctx, DateOrder(settings.date_order))
-        # Resuming: errors recorded after the last checkpoint belong to a batch that runs again.
-        await ImportRowError.collection().delete_many(ImportRowError.scoped(
-            job.org_id, {"job_id": job.id, "seq": {"$gt": job.checkpoint_row}}))
         batches = self._batches(data)
 
-        def read_ahead() -> tuple[Part, list[tuple[int, int, list[Cell]]], list[SourceRow]] | None:
+        def read_ahead() -> tuple[Part, list[BatchRow], list[SourceRow]] | None:
             found = next(batches, None)
             return None if found is None else (*found, self._rows(ctx, *found))
 
@@ -272,13 +283,16 @@ class JobRun:
             while (prepared := await ahead) is not None:
                 if self.stop.is_set():
                     raise Stopping()
+                self.heartbeat.check()
                 ahead = asyncio.ensure_future(asyncio.to_thread(read_ahead))
                 part, batch, rows = prepared
+                self.heartbeat.progress = batch[-1][0]
                 if commit is not None and (serial or committing is None
                                            or committing[0] is not part):
                     await commit
                     commit = None
                 counts: BatchCounts | None
+                epoch = ctx.lookup_epoch
                 try:
                     counts = await self._prepare(ctx, part, batch, rows)
                 except ConnectionFailure:
@@ -286,8 +300,10 @@ class JobRun:
                 if commit is not None:
                     await commit
                     commit = None
-                    if committing is not None and counts and counts.keys & committing[1]:
-                        # It read documents the previous batch was writing: read again.
+                    if committing is not None and counts and (
+                            counts.keys & committing[1] or ctx.lookup_epoch != epoch):
+                        # It read documents the previous batch was writing, or lookups
+                        # that batch failed to add: read again.
                         counts = None
                 commit = asyncio.ensure_future(self._commit(ctx, part, batch, counts))
                 # Unknown keys: the next batch waits for this one before it prepares.
@@ -303,19 +319,17 @@ class JobRun:
                     with contextlib.suppress(Exception, asyncio.CancelledError):
                         await pending
         done = await self._current()
-        if done.deferred_links and not job.dry_run:
-            await _link_billing(job.org_id, done.deferred_links)
         failed = done.totals.failed
         await self._finish(ImportStatus.COMPLETED_WITH_ERRORS if failed else ImportStatus.SUCCEEDED)
 
-    def _batches(self, data: bytes) -> Iterator[tuple[Part, list[tuple[int, int, list[Cell]]]]]:
+    def _batches(self, data: bytes) -> Iterator[tuple[Part, list[BatchRow]]]:
         """The rows after the checkpoint, BATCH_ROWS at a time, a batch never
-        spanning two sheets: (part, [(seq, row number, cells)]).
+        spanning two sheets.
         """
-        batch: list[tuple[int, int, list[Cell]]] = []
+        batch: list[BatchRow] = []
         batch_part: Part | None = None
-        for seq, (index, number, cells) in enumerate(self._data_rows(data), start=1):
-            if seq <= self.job.checkpoint_row:
+        for index, row in self._ordered_rows(data):
+            if row[0] <= self.job.checkpoint_row:
                 continue
             part = self.parts[index]
             if batch and (len(batch) == BATCH_ROWS or part is not batch_part):
@@ -323,20 +337,27 @@ class JobRun:
                 yield batch_part, batch
                 batch = []
             batch_part = part
-            batch.append((seq, number, cells))
+            batch.append(row)
         if batch:
             assert batch_part is not None
             yield batch_part, batch
 
-    @staticmethod
-    def _rows(ctx: LoadContext, part: Part,
-              batch: list[tuple[int, int, list[Cell]]]) -> list[SourceRow]:
-        return [read_row(part.entity, part.mapping, part.headers, number, cells,
-                         ctx.region, part.date_orders)
-                for _, number, cells in batch]
+    def _rows(self, ctx: LoadContext, part: Part, batch: list[BatchRow]) -> list[SourceRow]:
+        index = self.parts.index(part)
+        rows = []
+        for _, _, number, cells in batch:
+            row = read_row(part.entity, part.mapping, part.headers, number, cells,
+                           ctx.region, part.date_orders)
+            key = row_key(part.entity, ctx.match_by, row.text)
+            first = ctx.first_rows.get(f"{index}:{key}") if key is not None else None
+            if first is not None and first != number:
+                row.warn(RowIssueCode.DUPLICATE_IN_FILE,
+                         f"Row {first} has the same {describe_key(part.entity, ctx.match_by)}; "
+                         "this row was applied after it.")
+            rows.append(row)
+        return rows
 
-    async def _prepare(self, ctx: LoadContext, part: Part,
-                       batch: list[tuple[int, int, list[Cell]]],
+    async def _prepare(self, ctx: LoadContext, part: Part, batch: list[BatchRow],
                        rows: list[SourceRow]) -> BatchCounts:
         """What the batch's coerced `rows` come to, nothing written yet. Under
         ABORT_ON_ERROR a bad row stops the job here, before its batch writes.
@@ -344,27 +365,26 @@ class JobRun:
         loader = LOADERS[part.entity]
         if self.job.error_policy is ErrorPolicy.ABORT_ON_ERROR:
             # A fresh lookup cache: what a trial "creates" is not written.
-            trial = await loader(replace(ctx, dry_run=True, _lookups={}), rows)
+            trial = await loader(replace(ctx, dry_run=True, _lookups={},
+                                         landed=set(ctx.landed)), rows)
             if trial.failed:
-                seqs = {number: seq for seq, number, _ in batch}
-                await self._record_errors(part, seqs, trial.failed)
+                await self._record_issues(part, batch, trial)
+                # Counted now; the rows after them are counted skipped when the job ends.
                 await self._update({"$inc": {"totals.failed": len(trial.failed),
-                                             "totals.rows": len(batch)}})
+                                             "totals.rows": len(trial.failed)}})
                 first = trial.failed[0]
                 raise Aborted(f"Stopped at row {first.number} (nothing of rows "
-                              f"{batch[0][1]}-{batch[-1][1]} was written): "
+                              f"{batch[0][2]}-{batch[-1][2]} was written): "
                               f"{first.problems[0].message}")
             rows = self._rows(ctx, part, batch)  # the trial marked them
         return await loader(ctx, rows)
 
-    async def _commit(self, ctx: LoadContext, part: Part,
-                      batch: list[tuple[int, int, list[Cell]]],
+    async def _commit(self, ctx: LoadContext, part: Part, batch: list[BatchRow],
                       counts: BatchCounts | None) -> None:
         """Writes a prepared batch (or prepares it first, when `counts` is None);
         prepared afresh and written again when its documents changed meanwhile or
         a write failed on the way.
         """
-        seqs = {number: seq for seq, number, _ in batch}
         changes, pause = 0, 0.1
         give_up = time.monotonic() + self.patience.total_seconds()
         while True:
@@ -372,13 +392,14 @@ class JobRun:
                 if counts is None:
                     counts = await LOADERS[part.entity](ctx, self._rows(ctx, part, batch))
                 try:
-                    await self._write(ctx, seqs, part, counts, len(batch))
+                    await self._write(ctx, part, batch, counts)
                     return
                 except UnknownCommit:
-                    if await self._checkpointed(max(seqs.values())):
+                    if await self._checkpointed(batch[-1][0]):
                         return
                     raise TransientTransactionError() from None
             except ConcurrentChange:
+                ctx.forget_lookups()
                 changes += 1
                 if changes == _RETRIES:
                     raise
@@ -386,18 +407,20 @@ class JobRun:
                 # Mostly the open transaction of a worker that died holding these
                 # documents (the server aborts it once idle for its lifetime, 60 s),
                 # or a dropped connection.
+                ctx.forget_lookups()
                 if time.monotonic() > give_up:
                     raise DatabaseUnavailable(
                         f"The database failed every try to write rows "
-                        f"{min(seqs)}-{max(seqs)} for {self.patience.total_seconds():.0f} "
-                        f"seconds ({_cause(exc)}). Rows before them are imported; resume "
-                        "the import (importResume) when the database is back.") from exc
+                        f"{batch[0][2]}-{batch[-1][2]} for "
+                        f"{self.patience.total_seconds():.0f} seconds ({_cause(exc)}). Rows "
+                        "before them are imported; resume the import (importResume) when "
+                        "the database is back.") from exc
                 await asyncio.sleep(pause)
                 pause = min(pause * 2, 5.0)
             counts = None
 
-    async def _checkpointed(self, seq: int) -> bool:
-        """Whether the batch ending at `seq` committed (its checkpoint is in the
+    async def _checkpointed(self, position: int) -> bool:
+        """Whether the batch ending at `position` committed (its checkpoint is in the
         same transaction). A read that fails counts as not yet: the batch runs again.
         """
         try:
@@ -406,30 +429,30 @@ class JobRun:
             return False
         if raw is None:
             raise LostLease()
-        return int(raw.get("checkpoint_row", 0)) >= seq
+        return int(raw.get("checkpoint_row", 0)) >= position
 
-    async def _write(self, ctx: LoadContext, seqs: dict[int, int], part: Part,
-                     counts: BatchCounts, size: int) -> None:
-        """The batch's writes, its row errors and its checkpoint, in one transaction:
-        a worker that dies mid-batch leaves nothing of it, so the batch runs again
-        exactly, and the totals stay right.
+    async def _write(self, ctx: LoadContext, part: Part, batch: list[BatchRow],
+                     counts: BatchCounts) -> None:
+        """The batch's writes, its row issues, totals and checkpoint, in one
+        transaction: a worker that dies mid-batch leaves nothing of it, so the batch
+        runs again exactly, and the totals stay right.
         """
         try:
             async with self.database.client.start_session() as session, \
                     await session.start_transaction():
                 await counts.write(replace(ctx, session=session))
-                await self._record_errors(part, seqs, counts.failed, session)
-                totals = ImportTotals(rows=size, created=counts.created,
+                await self._record_issues(part, batch, counts, session)
+                totals = ImportTotals(rows=len(batch), created=counts.created,
                                       updated=counts.updated, unchanged=counts.unchanged,
-                                      failed=len(counts.failed))
-                update: dict[str, Any] = {
-                    "$set": {"checkpoint_row": max(seqs.values()),
+                                      failed=len(counts.failed), warned=len(counts.warned))
+                increments = {k: v for k, v in totals.model_dump().items() if v}
+                await self._update({
+                    "$set": {"checkpoint_row": batch[-1][0],
                              "lease_expires_at": utcnow() + self.lease},
-                    "$inc": {f"totals.{k}": v for k, v in totals.model_dump().items() if v},
-                }
-                if counts.deferred_links:
-                    update["$push"] = {"deferred_links": {"$each": counts.deferred_links}}
-                await self._update(update, session)
+                    "$inc": {**{f"totals.{k}": v for k, v in increments.items()},
+                             **{f"checkpoint_totals.{k}": v for k, v in increments.items()}},
+                    "$max": {"progress_row": batch[-1][0]},
+                }, session)
         except PyMongoError as exc:
             if exc.has_error_label("UnknownTransactionCommitResult"):
                 raise UnknownCommit() from exc
@@ -437,26 +460,33 @@ class JobRun:
                 raise TransientTransactionError() from exc
             raise
 
-    async def _record_errors(self, part: Part, seqs: dict[int, int], failed: list[SourceRow],
+    async def _record_issues(self, part: Part, batch: list[BatchRow], counts: BatchCounts,
                              session: AsyncClientSession | None = None) -> None:
-        columns = {m.field: m.column for m in part.mapping}
-        errors = []
-        for row in failed:
-            for problem in row.problems:
-                column, value = problem.column, problem.value
-                if column is None and problem.field in columns:  # a loader's finding
-                    index = columns[problem.field]
-                    column = column_name(index, part.headers)
-                    value = row.cells[index] if index < len(row.cells) else None
-                errors.append(ImportRowError(
-                    org_id=self.job.org_id, job_id=self.job.id, sheet=part.sheet,
-                    seq=seqs[row.number], row=row.number, column=column, field=problem.field,
-                    value=value, code=problem.code, message=problem.message, cells=row.cells,
-                ).to_mongo())
-        for error in errors:
-            error.pop("_id", None)
-        if errors:
-            await ImportRowError.collection().insert_many(errors, session=session)
+        """The errors of the failed rows and the warnings of the rows that landed."""
+        where = {number: (position, seq) for position, seq, number, _ in batch}
+        errors = [self._issue(ImportRowError, part, where[row.number], row, problem)
+                  for row in counts.failed for problem in row.problems]
+        # Warnings of every row, failed ones too: the error report shows them beside the errors.
+        warnings = [{**self._issue(ImportRowWarning, part, where[row.number], row, problem),
+                     "outcome": counts.outcomes.get(row.number)}
+                    for row in (*counts.failed, *counts.warned) for problem in row.warnings]
+        for kind, issues in ((ImportRowError, errors), (ImportRowWarning, warnings)):
+            if issues:
+                await kind.collection().insert_many(issues, session=session)
+
+    def _issue(self, kind: type[ImportRowIssue], part: Part, where: tuple[int, int],
+               row: SourceRow, problem: CellProblem) -> dict[str, Any]:
+        column, value = problem.column, problem.value
+        index = row.columns.get(problem.field) if problem.field else None
+        if column is None and index is not None:  # a loader's finding
+            column = column_name(index, part.headers)
+            value = row.cells[index] if index < len(row.cells) else None
+        issue = kind(org_id=self.job.org_id, job_id=self.job.id, sheet=part.sheet,
+                     seq=where[1], position=where[0], row=row.number, column=column,
+                     field=problem.field, value=value, code=problem.code,
+                     message=problem.message, cells=row.cells).to_mongo()
+        issue.pop("_id", None)
+        return issue
 
     async def _current(self) -> ImportJob:
         raw = await ImportJob.collection().find_one(self._guard())
@@ -466,25 +496,19 @@ class JobRun:
         return job
 
     async def _finish(self, status: ImportStatus, reason: str | None = None) -> None:
-        await ImportJob.collection().update_one(self._guard(), {"$set": {
+        """Ends the job. Rows it never reached (cancelled, aborted or failed on the
+        way) are counted skipped, so the totals add up to the file's rows.
+        """
+        raw = await ImportJob.collection().find_one(self._guard())
+        update: dict[str, Any] = {"$set": {
             "status": status, "failure_reason": reason, "finished_at": utcnow(),
-            "lease_owner": None, "lease_expires_at": None}})
-
-
-async def _link_billing(org_id: PydanticObjectId, links: list[tuple[str, str]]) -> None:
-    """Links to billing customers that came later in the file than their tenants."""
-    keys = sorted({key for pair in links for key in pair})
-    found = {doc.name_key: doc for doc in await Customer.find_any(
-        org_id, "name_key", keys)}
-    for tenant_key, billing_key in links:
-        tenant, billing = found.get(tenant_key), found.get(billing_key)
-        if tenant is None or billing is None or billing.id is None:
-            continue
-        arrangement = BillingArrangement(billing_customer_id=billing.id)
-        await Customer.collection().update_one(
-            Customer.scoped(org_id, {"_id": tenant.id, "version": tenant.version}),
-            {"$set": {"billing": arrangement.model_dump(), "updated_at": utcnow()},
-             "$inc": {"version": 1}})
+            "lease_owner": None, "lease_expires_at": None}}
+        if raw is not None:
+            job = ImportJob.model_validate(raw)
+            unreached = (job.total_rows or 0) - job.totals.rows
+            if unreached > 0:
+                update["$inc"] = {"totals.rows": unreached, "totals.skipped": unreached}
+        await ImportJob.collection().update_one(self._guard(), update)
 
 
 def _cause(exc: BaseException) -> str:

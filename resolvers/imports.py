@@ -14,6 +14,7 @@ from beanie import PydanticObjectId
 from bson import ObjectId
 from pymongo.errors import DuplicateKeyError
 
+from documents.base import utcnow
 from documents.import_job import (
     FINISHED,
     ErrorPolicy,
@@ -21,8 +22,11 @@ from documents.import_job import (
     ImportMode,
     ImportPart,
     ImportRowError,
+    ImportRowIssue,
+    ImportRowWarning,
     ImportStatus,
     MappedColumn,
+    MatchBy,
 )
 from documents.product import Product
 from documents.saved_mapping import SavedColumn, SavedMapping
@@ -65,6 +69,7 @@ class ImportRequest:
     # (column or None, header or None, field)
     mapping: list[tuple[int | None, str | None, str]] | None = None
     mode: ImportMode = ImportMode.UPSERT
+    match_by: MatchBy = MatchBy.NAME
     dry_run: bool = False
     error_policy: ErrorPolicy = ErrorPolicy.REJECT_FAILED_ROWS
     idempotency_key: str | None = None
@@ -198,8 +203,9 @@ async def import_file(actor: Actor, request: ImportRequest, limits: ImportLimits
         entity=request.entity.value, file_id=PydanticObjectId(file_id),
         file_name=request.file_name, format=opened.format.value, sheet=opened.sheet,
         has_headers=request.has_headers, headers=headers, mapping=mapping,
-        mode=request.mode, dry_run=request.dry_run, error_policy=request.error_policy,
-        idempotency_key=request.idempotency_key, parts=parts, max_rows=limits.max_rows,
+        mode=request.mode, match_by=request.match_by, dry_run=request.dry_run,
+        error_policy=request.error_policy, idempotency_key=request.idempotency_key,
+        parts=parts, max_rows=limits.max_rows,
     )
     try:
         await ImportJob.collection().insert_one(job.to_mongo())
@@ -236,25 +242,37 @@ async def list_import_jobs(actor: Actor, first: int | None, after: str | None,
                 has_next_page=len(jobs) > limit, count=total)
 
 
-async def row_errors(actor: Actor, job: ImportJob, first: int | None,
-                     after: str | None) -> Page[ImportRowError]:
-    """A job's row errors in file order; read in bounded windows of row positions."""
+async def row_issues(actor: Actor, kind: type[ImportRowIssue], job: ImportJob,
+                     first: int | None, after: str | None) -> Page[ImportRowIssue]:
+    """A job's row errors or warnings in file order; read in bounded windows of
+    row positions.
+    """
     limit = page_size(first)
     cursor = decode_cursor(after)
     after_seq, after_id = (int(cursor[0]), str(cursor[1])) if cursor else (0, "")
-    found: list[ImportRowError] = []
+    found: list[ImportRowIssue] = []
     low, width = after_seq, max(2 * (limit + 1), 64)
     while len(found) <= limit and low <= (job.total_rows or 0):
         window = {"job_id": job.id, "seq": {"$gte": low, "$lt": low + width}}
-        rows = await ImportRowError.find_in(actor.org_id, window, sort=[("seq", 1), ("_id", 1)])
+        rows = await kind.find_in(actor.org_id, window, sort=[("seq", 1), ("_id", 1)])
         found += [e for e in rows if (e.seq, str(e.id)) > (after_seq, after_id)]
         low, width = low + width, width * 2
 
     async def total() -> int:
-        return await ImportRowError.count_in(actor.org_id, {"job_id": job.id})
+        return await kind.count_in(actor.org_id, {"job_id": job.id})
 
     return Page(items=[(encode_cursor(e.seq, str(e.id)), e) for e in found[:limit]],
                 has_next_page=len(found) > limit, count=total)
+
+
+async def row_errors(actor: Actor, job: ImportJob, first: int | None,
+                     after: str | None) -> Page[ImportRowIssue]:
+    return await row_issues(actor, ImportRowError, job, first, after)
+
+
+async def row_warnings(actor: Actor, job: ImportJob, first: int | None,
+                       after: str | None) -> Page[ImportRowIssue]:
+    return await row_issues(actor, ImportRowWarning, job, first, after)
 
 
 async def import_cancel(actor: Actor, job_id: ObjectId) -> ImportJob:
@@ -266,13 +284,15 @@ async def import_cancel(actor: Actor, job_id: ObjectId) -> ImportJob:
         raise UserFacingError(Problem(ErrorCode.INVALID,
                                       f"The import has already ended ({job.status.value}).",
                                       ["id"]))
-    # A queued job is cancelled here; a running one by its worker at its next checkpoint.
+    # A queued job is cancelled here; a running one is CANCELLING until its worker
+    # stops, within a batch (its heartbeat sees the request).
     await ImportJob.collection().update_one(
-        ImportJob.scoped(actor.org_id, {"_id": job_id}),
-        {"$set": {"cancel_requested": True}})
+        ImportJob.scoped(actor.org_id, {"_id": job_id, "status": ImportStatus.QUEUED}),
+        {"$set": {"status": ImportStatus.CANCELLED, "cancel_requested": True,
+                  "finished_at": utcnow()}})
     await ImportJob.collection().update_one(
-        ImportJob.scoped(actor.org_id, {"_id": job_id, "status": "QUEUED"}),
-        {"$set": {"status": "CANCELLED"}})
+        ImportJob.scoped(actor.org_id, {"_id": job_id, "status": ImportStatus.RUNNING}),
+        {"$set": {"status": ImportStatus.CANCELLING, "cancel_requested": True}})
     found = await ImportJob.get_in(actor.org_id, job_id)
     assert found is not None
     return found

@@ -9,8 +9,9 @@ from strawberry.file_uploads import Upload
 
 from documents import import_job as docs
 from documents import saved_mapping as saved_docs
-from documents.import_job import ErrorPolicy, ImportMode, ImportStatus
+from documents.import_job import ErrorPolicy, ImportMode, ImportStatus, MatchBy
 from importers.fields import Entity, FieldType
+from importers.issues import RowIssueCode, RowOutcome
 from importers.mapping import column_name
 from resolvers import imports, mappings
 from resolvers.errors import UserFacingError
@@ -25,6 +26,10 @@ strawberry.enum(ImportMode)
 strawberry.enum(ErrorPolicy)
 strawberry.enum(FieldType, name="ImportFieldType")
 strawberry.enum(Entity, name="ImportEntity")
+strawberry.enum(MatchBy, description="How an import finds the stored customer a row is about.")
+strawberry.enum(RowIssueCode, description="What is wrong with a row (an error: the row "
+                "failed) or what a person should check (a warning: the row landed).")
+strawberry.enum(RowOutcome, description="What a row did.")
 
 
 @strawberry.type
@@ -50,18 +55,36 @@ class ImportTotals:
     updated: int
     unchanged: int
     failed: int
-    skipped: int
+    skipped: int = strawberry.field(description="Rows not imported because the import "
+                                    "stopped first (cancelled, aborted or failed).")
+    warned: int = strawberry.field(description="Rows that landed with warnings (counted "
+                                   "above as well): rows = created + updated + unchanged + "
+                                   "failed + skipped.")
 
 
 @strawberry.type
 class ImportRowError:
     sheet: str | None
-    row: int = strawberry.field(description="The spreadsheet row number (header row is 1).")
+    row: int = strawberry.field(description="The spreadsheet row number.")
     column: str | None = strawberry.field(description="The header, or the column letter.")
     field: str | None
     value: str | None
-    code: str
+    code: RowIssueCode
     message: str
+
+
+@strawberry.type(description="Something a person should check on a row that landed (or on a "
+                 "failed row, beside its errors): a phone kept as typed, a value read as "
+                 "empty, a duplicate in the file.")
+class ImportRowWarning:
+    sheet: str | None
+    row: int = strawberry.field(description="The spreadsheet row number.")
+    column: str | None = strawberry.field(description="The header, or the column letter.")
+    field: str | None
+    value: str | None
+    code: RowIssueCode
+    message: str
+    outcome: RowOutcome | None = strawberry.field(description="What the row did.")
 
 
 @strawberry.type(description="How a date column was read.")
@@ -79,6 +102,7 @@ class ImportJob(Node):
     file_name: str
     format: str
     mode: ImportMode
+    match_by: MatchBy
     dry_run: bool
     created_at: datetime
     started_at: datetime | None
@@ -94,10 +118,11 @@ class ImportJob(Node):
         totals = doc.totals
         return cls(
             id=to_global_id("ImportJob", doc.id), entity=Entity(doc.entity), status=doc.status,
-            file_name=doc.file_name, format=doc.format, mode=doc.mode, dry_run=doc.dry_run,
+            file_name=doc.file_name, format=doc.format, mode=doc.mode, match_by=doc.match_by,
+            dry_run=doc.dry_run,
             created_at=doc.created_at, started_at=doc.started_at,
             finished_at=doc.finished_at, failure_reason=doc.failure_reason,
-            progress=ImportProgress(processed_rows=doc.checkpoint_row,
+            progress=ImportProgress(processed_rows=max(doc.checkpoint_row, doc.progress_row),
                                     total_rows=doc.total_rows),
             totals=ImportTotals(**totals.model_dump()),
             date_orders=[ImportDateOrder(column=column_name(d.column, doc.headers),
@@ -117,8 +142,24 @@ class ImportJob(Node):
         page = await imports.row_errors(info.context.actor, self._doc, first, after)
         return connection(page, [
             ImportRowError(sheet=e.sheet, row=e.row, column=e.column, field=e.field,
-                           value=e.value, code=e.code, message=e.message)
+                           value=e.value, code=RowIssueCode(e.code), message=e.message)
             for _, e in page.items])
+
+    @strawberry.field(description="The rows that landed with warnings, and the warnings of "
+                      "failed rows, with row, column, value and reason.")
+    def warning_report_url(self) -> str | None:
+        return f"/imports/{self.id}/warnings.xlsx" if self._doc.totals.warned else None
+
+    @strawberry.field(description="Every warning, in file order.")
+    async def row_warnings(self, info: Info, first: int | None = None,
+                           after: str | None = None) -> Connection[ImportRowWarning]:
+        page = await imports.row_warnings(info.context.actor, self._doc, first, after)
+        return connection(page, [
+            ImportRowWarning(sheet=w.sheet, row=w.row, column=w.column, field=w.field,
+                             value=w.value, code=RowIssueCode(w.code), message=w.message,
+                             outcome=RowOutcome(outcome) if (
+                                 outcome := getattr(w, "outcome", None)) else None)
+            for _, w in page.items])
 
 
 @strawberry.type
@@ -215,6 +256,9 @@ class ImportFileInput:
     mapping: list[ColumnMappingInput] | None = strawberry.field(
         default=None, description="Left out: the suggested mapping of the headers.")
     mode: ImportMode = ImportMode.UPSERT
+    match_by: MatchBy = strawberry.field(
+        default=MatchBy.NAME, description="CUSTOMERS: find stored customers by name, or by "
+        "their own account number (a row may then rename its customer).")
     dry_run: bool = False
     error_policy: ErrorPolicy = ErrorPolicy.REJECT_FAILED_ROWS
     idempotency_key: str | None = None
@@ -254,7 +298,8 @@ class ImportMutations:
             sheet=input.sheet, has_headers=input.has_headers,
             mapping=None if input.mapping is None else [
                 (m.column, m.header, m.field) for m in input.mapping],
-            mode=input.mode, dry_run=input.dry_run, error_policy=input.error_policy,
+            mode=input.mode, match_by=input.match_by, dry_run=input.dry_run,
+            error_policy=input.error_policy,
             idempotency_key=input.idempotency_key,
             saved_mapping_id=optional_id(input.saved_mapping_id, "SavedMapping"),
             save_mapping_as=input.save_mapping_as,

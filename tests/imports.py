@@ -20,7 +20,10 @@ JOB = """query($id: ID!) { importJob(id: $id) {
   id status entity fileName format dryRun failureReason
   progress { processedRows totalRows } dateOrders { column order fromValues }
   totals { rows created updated unchanged failed skipped }
+  warned: totals { rows: warned }
   rowErrors(first: 100) { edges { node { sheet row column field value code message } } }
+  rowWarnings(first: 100) { edges { node { sheet row column field value code message
+                                          outcome } } }
 } }"""
 FINISHED = {"SUCCEEDED", "COMPLETED_WITH_ERRORS", "FAILED", "CANCELLED"}
 

@@ -241,9 +241,11 @@ async def test_remaining_row_error_codes(org: Org) -> None:
     ])
     job = await run_import(org, rows, "codes.csv", entity="CUSTOMERS")
     assert [(e["node"]["row"], e["node"]["code"]) for e in job["rowErrors"]["edges"]] == [
-        (2, "UNKNOWN_PRICE_LEVEL"), (3, "UNKNOWN_USER"), (4, "INVALID_PHONE"),
-        (5, "BILLING_CUSTOMER_SELF")]
-    assert job["totals"]["failed"] == 4
+        (2, "UNKNOWN_PRICE_LEVEL"), (3, "UNKNOWN_USER"), (5, "BILLING_CUSTOMER_SELF")]
+    assert job["totals"]["failed"] == 3
+    # A phone that is no valid number is kept as typed, never rejected (issue 15).
+    assert [(w["node"]["row"], w["node"]["code"], w["node"]["outcome"])
+            for w in job["rowWarnings"]["edges"]] == [(4, "PHONE_KEPT_AS_TYPED", "CREATED")]
 
 
 async def test_cancel_a_running_import(org: Org) -> None:

@@ -1,0 +1,67 @@
+"""What can happen to a row: its outcome, and the codes of the problems it has.
+
+One enum each, exposed as GraphQL enums: a client can switch on them, and a
+new code is added here or nowhere.
+"""
+
+from enum import StrEnum
+
+
+class RowOutcome(StrEnum):
+    """What a row did. Every row of a job gets exactly one, so the job's totals
+    add up: rows = created + updated + unchanged + failed + skipped.
+    """
+
+    CREATED = "CREATED"
+    UPDATED = "UPDATED"
+    UNCHANGED = "UNCHANGED"
+    FAILED = "FAILED"
+    # Not imported because the import stopped first (cancelled, aborted, failed).
+    SKIPPED = "SKIPPED"
+
+
+class RowIssueCode(StrEnum):
+    # Errors: the row is not imported.
+    REQUIRED = "REQUIRED"
+    NOT_FOUND = "NOT_FOUND"
+    ALREADY_EXISTS = "ALREADY_EXISTS"
+    INVALID_EMAIL = "INVALID_EMAIL"
+    INVALID_PHONE = "INVALID_PHONE"
+    INVALID_BOOLEAN = "INVALID_BOOLEAN"
+    INVALID_DATE = "INVALID_DATE"
+    INVALID_NUMBER = "INVALID_NUMBER"
+    INVALID_AMOUNT = "INVALID_AMOUNT"
+    INVALID_QUANTITY = "INVALID_QUANTITY"
+    INVALID_TERM = "INVALID_TERM"
+    INVALID_CURRENCY = "INVALID_CURRENCY"
+    INVALID_CUSTOM_BILLING = "INVALID_CUSTOM_BILLING"
+    INVALID_REVENUE_RECOGNITION = "INVALID_REVENUE_RECOGNITION"
+    OUT_OF_RANGE = "OUT_OF_RANGE"
+    AMOUNT_MISMATCH = "AMOUNT_MISMATCH"
+    ROW_HAS_EXTRA_CELLS = "ROW_HAS_EXTRA_CELLS"
+    UNKNOWN_CUSTOMER_TYPE = "UNKNOWN_CUSTOMER_TYPE"
+    UNKNOWN_LEAD_SOURCE = "UNKNOWN_LEAD_SOURCE"
+    UNKNOWN_PAYMENT_TERM = "UNKNOWN_PAYMENT_TERM"
+    UNKNOWN_PRICE_LEVEL = "UNKNOWN_PRICE_LEVEL"
+    UNKNOWN_USER = "UNKNOWN_USER"
+    UNKNOWN_PRODUCT = "UNKNOWN_PRODUCT"
+    UNKNOWN_SITE = "UNKNOWN_SITE"
+    CUSTOMER_NOT_FOUND = "CUSTOMER_NOT_FOUND"
+    BILLING_CUSTOMER_NOT_FOUND = "BILLING_CUSTOMER_NOT_FOUND"
+    BILLING_CUSTOMER_SELF = "BILLING_CUSTOMER_SELF"
+    BILLING_CUSTOMER_FAILED = "BILLING_CUSTOMER_FAILED"
+    BILLING_CYCLE = "BILLING_CYCLE"
+    NAME_TAKEN = "NAME_TAKEN"
+    ACCOUNT_NUMBER_TAKEN = "ACCOUNT_NUMBER_TAKEN"
+    SITE_ADDRESS_CONFLICT = "SITE_ADDRESS_CONFLICT"
+    NOTHING_TO_RENEW = "NOTHING_TO_RENEW"
+    # Warnings: the row lands, and a person should look at what it did.
+    PHONE_KEPT_AS_TYPED = "PHONE_KEPT_AS_TYPED"
+    VALUE_READ_AS_EMPTY = "VALUE_READ_AS_EMPTY"
+    SHORT_ROW = "SHORT_ROW"
+    DUPLICATE_IN_FILE = "DUPLICATE_IN_FILE"
+    VALUE_NOT_STORED = "VALUE_NOT_STORED"
+    AMOUNT_ROUNDED = "AMOUNT_ROUNDED"
+    # Template imports: what the workbook holds that no sheet or field takes.
+    UNKNOWN_SHEET = "UNKNOWN_SHEET"
+    UNMAPPED_COLUMN = "UNMAPPED_COLUMN"

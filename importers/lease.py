@@ -1,0 +1,100 @@
+"""Who works on a job: claims with a lease and a fencing token, and a heartbeat
+that keeps the lease while the job works.
+
+A claim is one findOneAndUpdate that takes a QUEUED job, or a RUNNING (or
+CANCELLING) one whose lease expired (its worker died), and bumps the job's
+fencing token. Every later write of the job is filtered on that token, so a
+worker that stalled past its lease finds its writes refused and stops.
+
+The heartbeat renews the lease every few seconds whatever the job is doing
+(its first pass over a big file included), so a live worker is never taken
+over; and it notices a cancel, so the job stops within a batch.
+"""
+
+import asyncio
+import contextlib
+from datetime import timedelta
+from typing import Any
+
+from beanie import PydanticObjectId
+from pymongo import ReturnDocument
+from pymongo.errors import PyMongoError
+
+from documents.base import utcnow
+from documents.import_job import ImportJob, ImportStatus
+
+LEASE = timedelta(seconds=30)
+# The heartbeat's beat: a third of the lease, at most this often.
+MAX_BEAT_SECONDS = 2.0
+
+
+class LostLease(Exception):
+    """Another worker holds the job now (or it was cancelled): stop quietly."""
+
+
+async def claim(owner: str, job_id: PydanticObjectId | None = None,
+                lease: timedelta = LEASE) -> ImportJob | None:
+    """Take a queued job (or a running or cancelling one whose worker's lease expired)."""
+    now = utcnow()
+    claimable: dict[str, Any] = {
+        "$or": [{"status": ImportStatus.QUEUED},
+                {"status": {"$in": [ImportStatus.RUNNING, ImportStatus.CANCELLING]},
+                 "lease_expires_at": {"$lt": now}}]}
+    raw = await ImportJob.collection().find_one_and_update(
+        claimable if job_id is None else {"_id": job_id, **claimable},
+        {"$set": {"lease_owner": owner, "lease_expires_at": now + lease},
+         "$inc": {"fencing_token": 1}},
+        sort=[("created_at", 1)],
+        return_document=ReturnDocument.AFTER,
+    )
+    if raw is None:
+        return None
+    job: ImportJob = ImportJob.model_validate(raw)
+    if job.status is ImportStatus.QUEUED:
+        await ImportJob.collection().update_one(
+            {"_id": job.id, "org_id": job.org_id, "fencing_token": job.fencing_token},
+            {"$set": {"status": ImportStatus.RUNNING}})
+        job.status = ImportStatus.RUNNING
+    return job
+
+
+class Heartbeat:
+    """Renews the job's lease in the background; `lost` is set once the job is
+    no longer this worker's to write (taken over, or cancelled).
+    """
+
+    def __init__(self, guard: dict[str, Any], lease: timedelta) -> None:
+        self.guard = guard
+        self.lease = lease
+        self.lost = asyncio.Event()
+        self.progress = 0  # rows read and checked so far, shown while a batch writes
+        self._task: asyncio.Task[None] | None = None
+
+    async def __aenter__(self) -> "Heartbeat":
+        self._task = asyncio.ensure_future(self._beat())
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    def check(self) -> None:
+        if self.lost.is_set():
+            raise LostLease()
+
+    async def _beat(self) -> None:
+        every = min(self.lease.total_seconds() / 3, MAX_BEAT_SECONDS)
+        while True:
+            await asyncio.sleep(every)
+            try:
+                done = await ImportJob.collection().update_one(
+                    {**self.guard, "cancel_requested": False},
+                    {"$set": {"lease_expires_at": utcnow() + self.lease},
+                     "$max": {"progress_row": self.progress}})
+            except PyMongoError:
+                continue  # the batch's own retries deal with a failing database
+            if done.matched_count == 0:
+                self.lost.set()
+                return
