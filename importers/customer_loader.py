@@ -205,6 +205,8 @@ async def _apply_billing(ctx: LoadContext, batch: _Batch, customer: Customer,
                          "arrangement, and the row names no Billing Customer.", source)
         return
     billing_key = name_key(billing_name)
+    if any(p.field == "billing_customer" for p in row.problems):
+        return  # already failed on its billing customer (a cycle within the file)
     if billing_key == customer.name_key:
         row.fail(RowIssueCode.BILLING_CUSTOMER_SELF, "A customer cannot bill itself.",
                  "billing_customer")

@@ -122,6 +122,11 @@ CUSTOMER_FIELDS = [
           "unique when set (case and spaces ignored)."),
 ]
 
+# Sites, contacts and equipment may name their customer by its own account number.
+_OWNER_ACCOUNT = Field("customer_account_number", "Customer Account Number",
+                       FieldType.REFERENCE, aliases=("Customer ID", "Customer Code"),
+                       description="The customer's own account number, instead of its name.")
+
 _SITE_ADDRESS = _address("address", SITE_ADDRESS_LABELS, SITE_ADDRESS_ALIASES)
 # In this order on the template's Sites sheet: column B is Address Line 1 and
 # column E the Billing Customer, as the guide users follow describes.
@@ -131,7 +136,9 @@ SITE_FIELDS = [
     *_SITE_ADDRESS[:3],
     Field("billing_customer", "Billing Customer", FieldType.REFERENCE, required=True,
           aliases=("Customer", "Customer Name", "Client"),
-          description="The customer the site belongs to, by name."),
+          description="The customer the site belongs to, by name (or give its Customer "
+          "Account Number)."),
+    _OWNER_ACCOUNT,
     *_SITE_ADDRESS[3:],
     Field("contact_name", "Site Contact", aliases=("Contact", "Contact Name")),
     Field("phone", "Site Phone", FieldType.PHONE, aliases=("Phone",)),
@@ -141,7 +148,9 @@ SITE_FIELDS = [
 
 CONTACT_FIELDS = [
     Field("customer", "Customer", FieldType.REFERENCE, required=True,
-          aliases=("Customer Name", "Client", "Company"), description="The customer, by name."),
+          aliases=("Customer Name", "Client", "Company"),
+          description="The customer, by name (or give its Customer Account Number)."),
+    _OWNER_ACCOUNT,
     Field("first_name", "First Name", aliases=("Given Name", "First")),
     Field("last_name", "Last Name", aliases=("Surname", "Family Name", "Last")),
     Field("role", "Role", aliases=("Position", "Title", "Job Title")),
@@ -153,7 +162,9 @@ CONTACT_FIELDS = [
 
 EQUIPMENT_FIELDS = [
     Field("customer", "Customer", FieldType.REFERENCE, required=True,
-          aliases=("Customer Name", "Client"), description="The customer, by name."),
+          aliases=("Customer Name", "Client"),
+          description="The customer, by name (or give its Customer Account Number)."),
+    _OWNER_ACCOUNT,
     Field("site", "Site", FieldType.REFERENCE, aliases=("Site Name", "Location"),
           description="One of the customer's sites, by name."),
     Field("name", "Equipment Name", required=True, aliases=("Equipment", "Name", "Asset")),

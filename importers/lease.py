@@ -68,6 +68,9 @@ class Heartbeat:
         self.lease = lease
         self.lost = asyncio.Event()
         self.progress = 0  # rows read and checked so far, shown while a batch writes
+        # Held while a batch's transaction writes the job (and renews the lease
+        # itself): a beat meanwhile would be a write conflict that aborts it.
+        self.writing = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
 
     async def __aenter__(self) -> "Heartbeat":
@@ -89,10 +92,11 @@ class Heartbeat:
         while True:
             await asyncio.sleep(every)
             try:
-                done = await ImportJob.collection().update_one(
-                    {**self.guard, "cancel_requested": False},
-                    {"$set": {"lease_expires_at": utcnow() + self.lease},
-                     "$max": {"progress_row": self.progress}})
+                async with self.writing:
+                    done = await ImportJob.collection().update_one(
+                        {**self.guard, "cancel_requested": False},
+                        {"$set": {"lease_expires_at": utcnow() + self.lease},
+                         "$max": {"progress_row": self.progress}})
             except PyMongoError:
                 continue  # the batch's own retries deal with a failing database
             if done.matched_count == 0:

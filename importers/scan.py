@@ -42,6 +42,8 @@ class Scan:
     first_rows: dict[str, int] = field(default_factory=dict)
     # seq of each deferred row -> its depth (a row deferred behind a deferred row goes after it).
     deferred: dict[int, int] = field(default_factory=dict)
+    # Rows that would close a cycle of billing customers within the file.
+    cycles: set[int] = field(default_factory=set)
 
 
 def _texts(mapping: list[MappedColumn], cells: list[Cell]) -> dict[str, str]:
@@ -82,18 +84,45 @@ def scan(parts: list[PartPlan], rows: Iterator[DataRow], match_by: MatchBy,
                 billing_refs.append((seq, name_key(billing)))
     for where, texts in date_texts.items():
         found.date_orders[where] = detect_order(texts, default_order)
-    later = {seq: found.customer_rows[key][0] for seq, key in billing_refs
-             if found.customer_rows.get(key, (0, 0))[0] > seq}
-    for seq in later:
-        found.deferred[seq] = _depth(seq, later)
+    targets = {seq: found.customer_rows[key][0] for seq, key in billing_refs
+               if key in found.customer_rows and found.customer_rows[key][0] != seq}
+    found.deferred, found.cycles = _plan(targets)
     return found
 
 
-def _depth(seq: int, later: dict[int, int]) -> int:
-    """How many deferred rows stand before `seq` in its chain of billing customers
-    (each link points further down the file, so the chain ends).
+def _plan(targets: dict[int, int]) -> tuple[dict[int, int], set[int]]:
+    """Which rows wait (row -> depth), and which close a cycle of billing customers.
+
+    A row waits when its billing customer's row comes later, or waits itself; it
+    goes after that row (a greater depth). In a cycle, the row that comes last in
+    the file closes it: it fails with BILLING_CYCLE, and the others wait for it.
     """
-    depth = 0
-    while (seq := later[seq]) in later:
-        depth += 1
-    return depth
+    depth: dict[int, int | None] = {}  # None: not waiting
+    cycles: set[int] = set()
+    for start in targets:
+        path: list[int] = []
+        on_path: set[int] = set()
+        node: int | None = start
+        while node is not None and node not in depth and node not in on_path:
+            path.append(node)
+            on_path.add(node)
+            node = targets.get(node)
+        if node is not None and node in on_path:  # a cycle: its last row in the file closes it
+            loop = path[path.index(node):]
+            closing = max(loop)
+            cycles.add(closing)
+            depth[closing] = None
+        for seq in reversed(path):
+            if seq in depth:
+                continue
+            target = targets.get(seq)
+            below = depth.get(target) if target is not None else None
+            if target is None:
+                depth[seq] = None
+            elif below is not None:
+                depth[seq] = below + 1
+            elif target > seq or target in cycles:
+                depth[seq] = 0
+            else:
+                depth[seq] = None
+    return {seq: d for seq, d in depth.items() if d is not None}, cycles

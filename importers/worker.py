@@ -50,7 +50,7 @@ from importers.dates import DateOrder
 from importers.embedded_loader import CONTACTS, EQUIPMENT, SITES, load_embedded
 from importers.errors import FileErrorCode, ImportFileError
 from importers.fields import Entity
-from importers.issues import RowIssueCode
+from importers.issues import RowIssueCode, RowOutcome
 from importers.lease import LEASE, Heartbeat, LostLease, claim
 from importers.mapping import column_name
 from importers.product_loader import load_product_lines, load_products
@@ -142,6 +142,7 @@ class JobRun:
         self.token = job.fencing_token
         self.heartbeat = Heartbeat(self._guard(), lease)
         self.deferred: dict[int, int] = {}
+        self.cycles: set[int] = set()
         if job.parts:  # a TEMPLATE workbook: its sheets in dependency order
             self.parts = [Part(p.sheet, Entity(p.entity), p.headers, p.mapping, True)
                           for p in job.parts]
@@ -240,7 +241,7 @@ class JobRun:
                                   f"The file has {found.total:,} rows; at most "
                                   f"{self.job.max_rows:,} are imported at once.")
         ctx.customer_rows, ctx.first_rows = found.customer_rows, found.first_rows
-        self.deferred = found.deferred
+        self.deferred, self.cycles = found.deferred, found.cycles
         orders = []
         for (index, column), (order, from_values) in found.date_orders.items():
             self.parts[index].date_orders[column] = order
@@ -345,9 +346,14 @@ class JobRun:
     def _rows(self, ctx: LoadContext, part: Part, batch: list[BatchRow]) -> list[SourceRow]:
         index = self.parts.index(part)
         rows = []
-        for _, _, number, cells in batch:
+        for _, seq, number, cells in batch:
             row = read_row(part.entity, part.mapping, part.headers, number, cells,
                            ctx.region, part.date_orders)
+            if seq in self.cycles:
+                row.fail(RowIssueCode.BILLING_CYCLE,
+                         f"{row.values.get('billing_customer')!r} is billed, through rows of "
+                         "this file, back to this row's customer: linking them would make a "
+                         "cycle.", "billing_customer")
             key = row_key(part.entity, ctx.match_by, row.text)
             first = ctx.first_rows.get(f"{index}:{key}") if key is not None else None
             if first is not None and first != number:
@@ -365,8 +371,8 @@ class JobRun:
         loader = LOADERS[part.entity]
         if self.job.error_policy is ErrorPolicy.ABORT_ON_ERROR:
             # A fresh lookup cache: what a trial "creates" is not written.
-            trial = await loader(replace(ctx, dry_run=True, _lookups={},
-                                         landed=set(ctx.landed)), rows)
+            trial = await _load(loader, replace(ctx, dry_run=True, _lookups={}, _pending={},
+                                                landed=set(ctx.landed)), rows)
             if trial.failed:
                 await self._record_issues(part, batch, trial)
                 # Counted now; the rows after them are counted skipped when the job ends.
@@ -377,7 +383,7 @@ class JobRun:
                               f"{batch[0][2]}-{batch[-1][2]} was written): "
                               f"{first.problems[0].message}")
             rows = self._rows(ctx, part, batch)  # the trial marked them
-        return await loader(ctx, rows)
+        return await _load(loader, ctx, rows)
 
     async def _commit(self, ctx: LoadContext, part: Part, batch: list[BatchRow],
                       counts: BatchCounts | None) -> None:
@@ -390,7 +396,7 @@ class JobRun:
         while True:
             try:
                 if counts is None:
-                    counts = await LOADERS[part.entity](ctx, self._rows(ctx, part, batch))
+                    counts = await _load(LOADERS[part.entity], ctx, self._rows(ctx, part, batch))
                 try:
                     await self._write(ctx, part, batch, counts)
                     return
@@ -438,7 +444,7 @@ class JobRun:
         runs again exactly, and the totals stay right.
         """
         try:
-            async with self.database.client.start_session() as session, \
+            async with self.heartbeat.writing, self.database.client.start_session() as session, \
                     await session.start_transaction():
                 await counts.write(replace(ctx, session=session))
                 await self._record_issues(part, batch, counts, session)
@@ -509,6 +515,19 @@ class JobRun:
             if unreached > 0:
                 update["$inc"] = {"totals.rows": unreached, "totals.skipped": unreached}
         await ImportJob.collection().update_one(self._guard(), update)
+
+
+async def _load(loader: Loader, ctx: LoadContext, rows: list[SourceRow]) -> BatchCounts:
+    """The loader's counts of `rows`; a row whose cells can't be told apart (more
+    values than headers) fails without reaching it.
+    """
+    unreadable = [r for r in rows if any(p.code is RowIssueCode.ROW_HAS_EXTRA_CELLS
+                                         for p in r.problems)]
+    skip = {id(r) for r in unreadable}
+    counts = await loader(ctx, [r for r in rows if id(r) not in skip] if skip else rows)
+    for row in unreadable:
+        counts.record(row, RowOutcome.FAILED)
+    return counts
 
 
 def _cause(exc: BaseException) -> str:

@@ -14,7 +14,7 @@ from resolvers.billing import billing_arrangement
 from resolvers.errors import ErrorCode, Problem, UserFacingError
 from resolvers.values import apply_contact_details, clean_text
 
-_TEXT_FIELDS = ("first_name", "last_name", "company_name")
+_TEXT_FIELDS = ("first_name", "last_name", "company_name", "account_number")
 # field -> (lookup document, error code, input field name, words for messages)
 _LOOKUPS: dict[str, tuple[type[Lookup], ErrorCode, str, str]] = {
     "customer_type_id": (

@@ -29,13 +29,22 @@ def duplicate_name(name: str) -> UserFacingError:
     )
 
 
+def _duplicate(customer: Customer, exc: DuplicateKeyError) -> UserFacingError:
+    """Which unique key the customer collided on: its name or its account number."""
+    if "account_key" in str(exc.details or exc):
+        return UserFacingError(Problem(
+            ErrorCode.DUPLICATE, f"Another customer has account number "
+            f"{customer.account_number!r}.", ["input", "accountNumber"]))
+    return duplicate_name(customer.name)
+
+
 async def insert_customer(customer: Customer) -> Customer:
     customer.prepare_for_save()
     customer.created_at = customer.updated_at
     try:
         await Customer.collection().insert_one(customer.to_mongo())
-    except DuplicateKeyError:
-        raise duplicate_name(customer.name) from None
+    except DuplicateKeyError as exc:
+        raise _duplicate(customer, exc) from None
     await NameFences.note_added(customer.org_id, 1)
     return customer
 
@@ -74,8 +83,8 @@ async def edit_customer(
                 Customer.scoped(actor.org_id, {"_id": customer.id, "version": loaded_version}),
                 customer.to_mongo(),
             )
-        except DuplicateKeyError:
-            raise duplicate_name(customer.name) from None
+        except DuplicateKeyError as exc:
+            raise _duplicate(customer, exc) from None
         if replaced.matched_count == 1:
             return result
     raise UserFacingError(

@@ -81,6 +81,9 @@ class CustomerInput:
     first_name: str | None = UNSET
     last_name: str | None = UNSET
     company_name: str | None = UNSET
+    account_number: str | None = strawberry.field(
+        default=UNSET, description="The customer's own number or code in the system its data "
+        "came from; unique per organization (ignoring case and spaces).")
     email: str | None = UNSET
     phone: str | None = UNSET
     mobile: str | None = UNSET

@@ -108,6 +108,8 @@ class Contact(Node):
     phone: str | None
     mobile: str | None
     is_primary: bool
+    typed_phones: list[str] = strawberry.field(
+        description="The phone fields (phone, mobile) kept as typed, not in E.164.")
 
     @classmethod
     def from_doc(cls, doc: docs.Contact) -> Self:
@@ -120,6 +122,7 @@ class Contact(Node):
             phone=doc.phone,
             mobile=doc.mobile,
             is_primary=doc.is_primary,
+            typed_phones=list(doc.typed_phones),
         )
 
 
@@ -129,6 +132,8 @@ class Site(Node):
     address: Address
     contact_name: str | None
     phone: str | None
+    typed_phones: list[str] = strawberry.field(
+        description="[\"phone\"] when the phone is kept as typed, not in E.164.")
     email: str | None
     notes: str | None
     updated_at: datetime
@@ -143,6 +148,7 @@ class Site(Node):
             address=Address.from_doc(doc.address),
             contact_name=doc.contact_name,
             phone=doc.phone,
+            typed_phones=list(doc.typed_phones),
             email=doc.email,
             notes=doc.notes,
             updated_at=doc.updated_at,
@@ -217,9 +223,15 @@ class Customer(Node):
     first_name: str | None
     last_name: str | None
     company_name: str | None
+    account_number: str | None = strawberry.field(
+        description="The customer's own number or code in the system its data came from.")
     email: str | None
-    phone: str | None
+    phone: str | None = strawberry.field(
+        description="E.164 (an extension as ;ext=N), or as typed when listed in typedPhones.")
     mobile: str | None
+    typed_phones: list[str] = strawberry.field(
+        description="The phone fields (phone, mobile) kept as typed: not a valid number "
+        "where they were read, so not in E.164.")
     site_address: Address
     billing_address: Address
     billing_same_as_site: bool
@@ -236,9 +248,11 @@ class Customer(Node):
             first_name=doc.first_name,
             last_name=doc.last_name,
             company_name=doc.company_name,
+            account_number=doc.account_number,
             email=doc.email,
             phone=doc.phone,
             mobile=doc.mobile,
+            typed_phones=list(doc.typed_phones),
             site_address=Address.from_doc(doc.site_address),
             billing_address=Address.from_doc(
                 doc.site_address if doc.billing_same_as_site else doc.billing_address
