@@ -237,16 +237,19 @@ def create_app(settings: Settings | None = None) -> Starlette:
         actor = await actor_for_key(bearer_key(request.headers) or "")
         if actor is None:
             return UNAUTHORIZED
-        if request.path_params["format"] not in ("csv", "xlsx"):
-            return JSONResponse({"error": "Ask for errors.csv or errors.xlsx."}, status_code=404)
+        report = request.path_params["report"]
+        if request.path_params["format"] not in ("csv", "xlsx") or report not in (
+                "errors", "warnings"):
+            return JSONResponse({"error": "Ask for errors.csv, errors.xlsx, warnings.csv or "
+                                 "warnings.xlsx."}, status_code=404)
         job_id = from_global_id(request.path_params["job_id"], "ImportJob")
         try:
-            sheets = await error_report(actor, job_id)
+            sheets = await error_report(actor, job_id, report)
         except Forbidden:
             sheets = None
         if sheets is None:
             return JSONResponse({"error": "Import job not found."}, status_code=404)
-        name = f"import-errors-{request.path_params['job_id']}"
+        name = f"import-{report}-{request.path_params['job_id']}"
         if request.path_params["format"] == "csv":
             return StreamingResponse(as_csv(sheets), media_type="text/csv; charset=utf-8",
                                      headers={"Content-Disposition":
@@ -287,7 +290,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/graphql", endpoint),
             WebSocketRoute("/graphql", endpoint),  # subscriptions (graphql-transport-ws)
             Route("/import-template.xlsx", import_template),
-            Route("/imports/{job_id}/errors.{format:str}", import_errors),
+            Route("/imports/{job_id}/{report:str}.{format:str}", import_errors),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
         ],

@@ -138,19 +138,18 @@ SITE_FIELDS = [
           aliases=("Customer", "Customer Name", "Client"),
           description="The customer the site belongs to, by name (or give its Customer "
           "Account Number)."),
-    _OWNER_ACCOUNT,
     *_SITE_ADDRESS[3:],
     Field("contact_name", "Site Contact", aliases=("Contact", "Contact Name")),
     Field("phone", "Site Phone", FieldType.PHONE, aliases=("Phone",)),
     Field("email", "Site Email", FieldType.EMAIL, aliases=("Email",)),
     Field("notes", "Notes", aliases=("Comments", "Site Notes")),
+    _OWNER_ACCOUNT,
 ]
 
 CONTACT_FIELDS = [
     Field("customer", "Customer", FieldType.REFERENCE, required=True,
           aliases=("Customer Name", "Client", "Company"),
           description="The customer, by name (or give its Customer Account Number)."),
-    _OWNER_ACCOUNT,
     Field("first_name", "First Name", aliases=("Given Name", "First")),
     Field("last_name", "Last Name", aliases=("Surname", "Family Name", "Last")),
     Field("role", "Role", aliases=("Position", "Title", "Job Title")),
@@ -158,13 +157,13 @@ CONTACT_FIELDS = [
     Field("phone", "Phone", FieldType.PHONE, aliases=("Phone Number", "Telephone", "Tel")),
     Field("mobile", "Mobile", FieldType.PHONE, aliases=("Mobile Number", "Cell")),
     Field("is_primary", "Primary Contact", FieldType.BOOLEAN, aliases=("Primary", "Main Contact")),
+    _OWNER_ACCOUNT,
 ]
 
 EQUIPMENT_FIELDS = [
     Field("customer", "Customer", FieldType.REFERENCE, required=True,
           aliases=("Customer Name", "Client"),
           description="The customer, by name (or give its Customer Account Number)."),
-    _OWNER_ACCOUNT,
     Field("site", "Site", FieldType.REFERENCE, aliases=("Site Name", "Location"),
           description="One of the customer's sites, by name."),
     Field("name", "Equipment Name", required=True, aliases=("Equipment", "Name", "Asset")),
@@ -175,6 +174,7 @@ EQUIPMENT_FIELDS = [
           aliases=("Installed", "Installation Date")),
     Field("warranty_expiry", "Warranty Expiry", FieldType.DATE,
           aliases=("Warranty", "Warranty End", "Warranty Expiry Date")),
+    _OWNER_ACCOUNT,
 ]
 
 PRODUCT_FIELDS = [

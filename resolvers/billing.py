@@ -65,12 +65,36 @@ async def billing_customer_assign(
     actor: Actor, customer_id: ObjectId, billing: dict[str, Any]
 ) -> Customer:
     actor.require(Permission.WRITE_CUSTOMERS)
+    before: list[BillingArrangement | None] = []
 
     async def assign(customer: Customer) -> Customer:
+        before[:] = [customer.billing]
         customer.billing = await billing_arrangement(actor, customer.id, billing)
         return customer
 
-    return await edit_customer(actor, {"_id": customer_id}, assign, field=["customerId"])
+    saved = await edit_customer(actor, {"_id": customer_id}, assign, field=["customerId"])
+    await undo_if_cycle(actor, saved, before[0])
+    return saved
+
+
+async def undo_if_cycle(actor: Actor, customer: Customer,
+                        before: BillingArrangement | None) -> None:
+    """Checked again once written: two assignments at once (A to B, B to A) each
+    pass the check before the other lands. The one that finds the cycle takes its
+    link back, so no cycle stays (both may; each is told to try again).
+    """
+    if customer.billing is None or customer.id is None:
+        return
+    try:
+        await check_billing_customer(actor, customer.id, customer.billing.billing_customer_id)
+    except UserFacingError:
+
+        async def restore(current: Customer) -> Customer:
+            current.billing = before
+            return current
+
+        await edit_customer(actor, {"_id": customer.id}, restore, field=["customerId"])
+        raise
 
 
 async def billing_customer_clear(actor: Actor, customer_id: ObjectId) -> Customer:

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from bson import ObjectId
 from openpyxl import Workbook
 
-from documents.import_job import ImportJob, ImportRowError
+from documents.import_job import ImportJob, ImportRowError, ImportRowIssue, ImportRowWarning
+from importers.issues import RowOutcome
 from importers.mapping import column_name
 from importers.rows import neutralize
 from resolvers.actor import Actor, Permission
@@ -23,30 +24,55 @@ class ReportSheet:
     rows: list[list[str | None]]
 
 
-async def error_report(actor: Actor, job_id: ObjectId) -> list[ReportSheet] | None:
+def _messages(issues: list[ImportRowIssue]) -> str | None:
+    text = "; ".join(f"{i.column}: {i.message}" if i.column else i.message for i in issues)
+    return neutralize(text) or None
+
+
+async def error_report(actor: Actor, job_id: ObjectId,
+                       report: str = "errors") -> list[ReportSheet] | None:
+    """`errors`: the failed rows with an Errors and a Warnings column, to fix and
+    import again. `warnings`: the rows that landed with warnings, with a Warnings
+    column, to check.
+    """
     actor.require(Permission.READ_IMPORTS)
     job = await ImportJob.get_in(actor.org_id, job_id)
     if job is None:
         return None
-    errors = await ImportRowError.find_in(actor.org_id, {"job_id": job.id},
-                                          sort=[("seq", 1), ("_id", 1)])
+    found_warnings = await ImportRowWarning.find_in(actor.org_id, {"job_id": job.id},
+                                                    sort=[("seq", 1), ("_id", 1)])
+    warned: dict[tuple[str, int], list[ImportRowIssue]] = {}
+    for warning in found_warnings:
+        if report == "errors" or warning.outcome != RowOutcome.FAILED:
+            key = (warning.sheet or report.capitalize(), warning.row)
+            warned.setdefault(key, []).append(warning)
+    if report == "errors":
+        errors = await ImportRowError.find_in(actor.org_id, {"job_id": job.id},
+                                              sort=[("seq", 1), ("_id", 1)])
+        by_row: dict[tuple[str, int], list[ImportRowIssue]] = {}
+        for error in errors:
+            by_row.setdefault((error.sheet or report.capitalize(), error.row), []).append(error)
+        columns = ["Errors", "Warnings"]
+    else:
+        by_row, columns = warned, ["Warnings"]
     headers = {part.sheet: part.headers for part in job.parts}
-    by_row: dict[tuple[str, int], list[ImportRowError]] = {}
-    for error in errors:
-        by_row.setdefault((error.sheet or "Errors", error.row), []).append(error)
     sheets: dict[str, ReportSheet] = {}
-    for (sheet_name, _), row_errors in by_row.items():
-        report = sheets.setdefault(sheet_name, ReportSheet(
+    for key, row_issues in by_row.items():
+        sheet_name = key[0]
+        report_sheet = sheets.setdefault(sheet_name, ReportSheet(
             sheet_name, headers.get(sheet_name, job.headers), []))
-        messages = "; ".join(
-            f"{e.column}: {e.message}" if e.column else e.message for e in row_errors)
-        report.rows.append([neutralize(c) for c in row_errors[0].cells] + [neutralize(messages)])
-    for report in sheets.values():
-        width = max([len(report.header), *(len(r) - 1 for r in report.rows)])
-        report.header = [column_name(i, report.header) for i in range(width)] + ["Errors"]
-        # The Errors column lines up even when a row had fewer cells than the header.
-        report.rows = [row[:-1] + [None] * (width - len(row) + 1) + row[-1:]
-                       for row in report.rows]
+        extra = [_messages(row_issues)] if report == "errors" else []
+        extra.append(_messages(warned.get(key, [])))
+        report_sheet.rows.append([neutralize(c) for c in row_issues[0].cells] + extra)
+    for report_sheet in sheets.values():
+        width = max([len(report_sheet.header),
+                     *(len(r) - len(columns) for r in report_sheet.rows)])
+        report_sheet.header = [column_name(i, report_sheet.header) for i in range(width)
+                               ] + columns
+        # The last columns line up even when a row had fewer cells than the header.
+        report_sheet.rows = [
+            row[:-len(columns)] + [None] * (width - len(row) + len(columns))
+            + row[-len(columns):] for row in report_sheet.rows]
     return list(sheets.values())
 
 

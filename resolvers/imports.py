@@ -34,6 +34,7 @@ from importers.context import LOOKUP_FIELDS
 from importers.errors import ImportFileError
 from importers.fields import FIELDS, Entity, Field, field_for
 from importers.isolated import check_readable
+from importers.issues import RowIssueCode
 from importers.mapping import column_name, looks_like_headers, normalize_header, suggest
 from importers.readers import open_rows
 from importers.rows import cell_text
@@ -135,8 +136,21 @@ def _resolve_mapping(request: ImportRequest, headers: list[str]) -> list[MappedC
     return mapped
 
 
-async def _template_parts(actor: Actor, data: bytes) -> list[ImportPart]:
-    """The recognised sheets of a template workbook, in import order."""
+@dataclass
+class Skipped:
+    """Something of a template workbook no sheet or field takes: said, not dropped."""
+
+    sheet: str
+    column: str | None
+    code: RowIssueCode
+    message: str
+
+
+async def _template_parts(actor: Actor, data: bytes) -> tuple[list[ImportPart], list[Skipped]]:
+    """The recognised sheets of a template workbook, in import order, and what
+    the import will skip.
+    """
+    skipped: list[Skipped] = []
     try:
         sheets = open_rows(data).sheets
         if not sheets:
@@ -147,11 +161,20 @@ async def _template_parts(actor: Actor, data: bytes) -> list[ImportPart]:
         for sheet in sheets:
             entity = entity_of_sheet(sheet, actor.settings.customer_label)
             if entity is None or entity in found:
+                what = "no sheet of the template" if entity is None else "a second sheet of "\
+                    f"{sheet_titles(entity, actor.settings.customer_label)[0]}"
+                skipped.append(Skipped(sheet, None, RowIssueCode.UNKNOWN_SHEET,
+                                       f"Sheet {sheet!r} is {what}: it is not imported."))
                 continue
             first = next(open_rows(data, sheet).rows, [])
             headers = [cell_text(c) or "" for c in first]
             mapping = [MappedColumn(column=m.column, field=m.field)
                        for m in suggest(entity, headers) if m.confidence == 1.0]
+            mapped = {m.column for m in mapping}
+            skipped += [Skipped(sheet, header, RowIssueCode.UNMAPPED_COLUMN,
+                                f"Column {header!r} is no field of this sheet: its values are "
+                                "not imported.")
+                        for index, header in enumerate(headers) if header and index not in mapped]
             found[entity] = ImportPart(sheet=sheet, entity=entity.value, headers=headers,
                                        mapping=mapping)
     except ImportFileError as exc:
@@ -162,7 +185,7 @@ async def _template_parts(actor: Actor, data: bytes) -> list[ImportPart]:
             ErrorCode.UNSUPPORTED_FILE,
             f"No sheet of the template ({names}) in this file; it has: {', '.join(sheets)}.",
             ["file"]))
-    return [found[e] for e in SHEET_ORDER if e in found]
+    return [found[e] for e in SHEET_ORDER if e in found], skipped
 
 
 async def import_file(actor: Actor, request: ImportRequest, limits: ImportLimits) -> ImportJob:
@@ -180,8 +203,9 @@ async def import_file(actor: Actor, request: ImportRequest, limits: ImportLimits
     except ImportFileError as exc:
         raise _file_problem(exc) from None
     parts: list[ImportPart] = []
+    skipped: list[Skipped] = []
     if request.entity is Entity.TEMPLATE:
-        parts = await _template_parts(actor, request.data)
+        parts, skipped = await _template_parts(actor, request.data)
         first_row = []
     if len(first_row) > limits.max_columns:
         raise UserFacingError(Problem(
@@ -213,6 +237,12 @@ async def import_file(actor: Actor, request: ImportRequest, limits: ImportLimits
         found = await ImportJob.find_in(actor.org_id,
                                         {"idempotency_key": request.idempotency_key})
         return found[0]
+    if skipped:  # on the header row (row 1) of their sheet, before any data row
+        await ImportRowWarning.collection().insert_many([
+            {k: v for k, v in ImportRowWarning(
+                org_id=job.org_id, job_id=job.id, seq=0, position=0, sheet=s.sheet, row=1,
+                column=s.column, code=s.code, message=s.message).to_mongo().items()
+             if k != "_id"} for s in skipped])
     return job
 
 

@@ -83,3 +83,24 @@ async def test_billing_customer_of_another_org_is_not_found(org: Org, make_org: 
     )
     assert errors == [{"code": "NOT_FOUND", "message": "Billing customer not found.",
                        "field": ["input", "billingCustomerId"]}]
+
+
+async def test_racing_assignments_never_leave_a_cycle(org: Org) -> None:
+    import asyncio
+
+    links = 0
+    for round_ in range(10):
+        a = await create(org, f"Race A{round_}")
+        b = await create(org, f"Race B{round_}")
+        await asyncio.gather(
+            org.gql(ASSIGN, {"customerId": a, "input": {"billingCustomerId": b}}),
+            org.gql(ASSIGN, {"customerId": b, "input": {"billingCustomerId": a}}))
+        found = await org.gql("query($a: ID!, $b: ID!) { a: node(id: $a) { ... on Customer { "
+                              "billing { billingCustomer { id } } } } b: node(id: $b) { ... on "
+                              "Customer { billing { billingCustomer { id } } } } }",
+                              {"a": a, "b": b})
+        a_to_b = (found["a"]["billing"] or {}).get("billingCustomer") == {"id": b}
+        b_to_a = (found["b"]["billing"] or {}).get("billingCustomer") == {"id": a}
+        assert not (a_to_b and b_to_a), f"round {round_} left a cycle"
+        links += a_to_b + b_to_a
+    assert links >= 1  # the races did link customers, one way

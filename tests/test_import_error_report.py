@@ -30,7 +30,8 @@ async def test_fix_the_report_and_import_it_again(org: Org, make_org: Any) -> No
     report = await download(org, url.replace(".xlsx", ".csv"))
     assert report.status_code == 200
     rows = list(csv.reader(io.StringIO(report.text.lstrip("\ufeff"))))
-    assert rows[0] == ["Site Name", "Address Line 1", "Billing Customer", "Site Email", "Errors"]
+    assert rows[0] == ["Site Name", "Address Line 1", "Billing Customer", "Site Email", "Errors",
+                       "Warnings"]
     assert rows[1][:4] == ["'=HYPERLINK(\"http://evil\")", "2 Quay St", "AB C", ""]
     assert "No customer named 'AB C'" in rows[1][4]
     assert rows[2][:2] == ["Yard", "'+3 Quay St"]
@@ -39,7 +40,7 @@ async def test_fix_the_report_and_import_it_again(org: Org, make_org: Any) -> No
     workbook = load_workbook(io.BytesIO((await download(org, url)).content))
     sheet = workbook.worksheets[0]
     values = [[cell.value for cell in row] for row in sheet.iter_rows()]
-    assert values[0][-1] == "Errors"
+    assert values[0][-2:] == ["Errors", "Warnings"]
     assert values[1][0] == "'=HYPERLINK(\"http://evil\")"
     assert sheet.cell(row=2, column=1).data_type == "s"  # text, not a formula
 
@@ -61,3 +62,24 @@ async def test_fix_the_report_and_import_it_again(org: Org, make_org: Any) -> No
     assert (await download(other, url)).status_code == 404
     assert (await download(org, url, role=Role.FIELD)).status_code == 404
     assert (await org.http.get(url)).status_code == 401
+
+
+async def test_rows_with_warnings_can_be_downloaded(org: Org) -> None:
+    rows = csv_bytes([["Customer Name", "Phone", "Email"], ["Kept", "12345", ""],
+                      ["Fine", "", ""], ["Both", "999", "nope"]])
+    job = await run_import(org, rows, "warn.csv", entity="CUSTOMERS")
+    url = (await org.gql("query($id: ID!) { importJob(id: $id) { warningReportUrl } }",
+                         {"id": job["id"]}))["importJob"]["warningReportUrl"]
+    assert url.endswith("/warnings.xlsx")
+    report = await download(org, url.replace(".xlsx", ".csv"))
+    assert report.status_code == 200
+    lines = list(csv.reader(io.StringIO(report.text.lstrip("\ufeff"))))
+    assert lines[0] == ["Customer Name", "Phone", "Email", "Warnings"]
+    assert [line[:3] for line in lines[1:]] == [["Kept", "12345", ""]]  # not the failed row
+    assert "kept as typed" in lines[1][3]
+    errors = await download(org, url.replace("warnings.xlsx", "errors.csv"))
+    failed = list(csv.reader(io.StringIO(errors.text.lstrip("\ufeff"))))
+    assert failed[1][:3] == ["Both", "999", "nope"]
+    assert "not a valid email" in failed[1][3]
+    assert "kept as typed" in failed[1][4]
+    assert (await download(org, url.replace("warnings.xlsx", "other.csv"))).status_code == 404

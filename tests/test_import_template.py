@@ -111,3 +111,18 @@ def multi_sheet(sheets: list[tuple[str, list[list[Any]]]]) -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+async def test_a_template_import_says_what_it_skips(org: Org) -> None:
+    workbook = await template(org)
+    customers = [c.value for c in workbook["Customers"][1]]
+    data = multi_sheet([
+        ("Customers", [[*customers, "Gate Code"], ["Gate Co", *[None] * (len(customers) - 1),
+                                                   "1234"]]),
+        ("SITES1", [["Site Name", "Address Line 1"], ["Depot", "1 Dock St"]]),
+    ])
+    job = await run_import(org, data, "renamed.xlsx", entity="TEMPLATE")
+    assert job["totals"]["created"] == 1
+    assert [(w["node"]["sheet"], w["node"]["row"], w["node"]["column"], w["node"]["code"])
+            for w in job["rowWarnings"]["edges"]] == [
+        ("Customers", 1, "Gate Code", "UNMAPPED_COLUMN"), ("SITES1", 1, None, "UNKNOWN_SHEET")]
