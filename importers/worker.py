@@ -18,17 +18,15 @@ import contextlib
 import logging
 import os
 import socket
-import time
-from collections.abc import Awaitable, Callable, Iterator
-from dataclasses import dataclass, field, replace
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import timedelta
 from functools import partial
 from typing import Any
 
 from gridfs import AsyncGridFSBucket
-from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import ConnectionFailure, PyMongoError
+from pymongo.errors import ConnectionFailure
 
 from documents.base import utcnow
 from documents.import_job import (
@@ -36,14 +34,12 @@ from documents.import_job import (
     ErrorPolicy,
     ImportJob,
     ImportRowError,
-    ImportRowIssue,
     ImportRowWarning,
     ImportStatus,
-    ImportTotals,
-    MappedColumn,
 )
 from documents.organization import Organization, OrgSettings
-from importers.batch import BatchCounts, ConcurrentChange
+from importers.batch import BatchCounts
+from importers.batch_commit import BatchCommit, DatabaseUnavailable
 from importers.context import LoadContext
 from importers.customer_loader import load_customers
 from importers.dates import DateOrder
@@ -52,19 +48,17 @@ from importers.errors import FileErrorCode, ImportFileError
 from importers.fields import Entity
 from importers.issues import RowIssueCode, RowOutcome
 from importers.lease import LEASE, Heartbeat, LostLease, claim
-from importers.mapping import column_name
+from importers.parts import BatchRow, Part, data_rows
+from importers.parts import batches as parts_batches
 from importers.product_loader import load_product_lines, load_products
-from importers.readers import Cell, open_rows
 from importers.row_keys import describe_key, row_key
-from importers.rows import CellProblem, SourceRow, read_row
+from importers.rows import SourceRow, read_row
 from importers.scan import PartPlan, scan
 
 __all__ = ["LEASE", "JobRun", "claim", "uploads", "work", "worker_name"]
 
 log = logging.getLogger(__name__)
 
-BATCH_ROWS = 1000
-_RETRIES = 3
 # How long a batch keeps trying through transient failures (a dropped
 # connection, a write conflict): longer than a dead worker's transaction lives
 # on the server (60 s), which holds its documents till then.
@@ -82,28 +76,6 @@ LOADERS: dict[Entity, Loader] = {
     Entity.PRODUCT_LINES: load_product_lines,
 }
 
-# (position in processing order, seq in the file, spreadsheet row number, cells)
-BatchRow = tuple[int, int, int, list[Cell]]
-
-
-class TransientTransactionError(Exception):
-    """A write conflict or a dropped connection aborted the batch's transaction:
-    run it again.
-    """
-
-
-class UnknownCommit(Exception):
-    """The connection dropped while the batch's transaction committed: it may
-    or may not have landed, which the job's checkpoint tells.
-    """
-
-
-class DatabaseUnavailable(Exception):
-    """A batch failed for longer than the worker's patience: the job fails with
-    this reason, and can be resumed from its checkpoint later.
-    """
-
-
 class Stopping(Exception):
     """The worker is shutting down: the job is left for another, after the batch
     being written.
@@ -118,18 +90,6 @@ def uploads(database: AsyncDatabase[dict[str, Any]]) -> AsyncGridFSBucket:
     return AsyncGridFSBucket(database, bucket_name="uploads")
 
 
-@dataclass
-class Part:
-    """A sheet to read, the entity it holds, and how its columns map."""
-
-    sheet: str | None
-    entity: Entity
-    headers: list[str]
-    mapping: list[MappedColumn]
-    has_headers: bool
-    date_orders: dict[int, DateOrder] = field(default_factory=dict)
-
-
 class JobRun:
     def __init__(self, job: ImportJob, database: AsyncDatabase[dict[str, Any]],
                  lease: timedelta = LEASE, patience: timedelta = PATIENCE,
@@ -141,6 +101,7 @@ class JobRun:
         self.database = database
         self.token = job.fencing_token
         self.heartbeat = Heartbeat(self._guard(), lease)
+        self.writer = BatchCommit(job, self._guard(), self.heartbeat, database, lease, patience)
         self.deferred: dict[int, int] = {}
         self.cycles: set[int] = set()
         if job.parts:  # a TEMPLATE workbook: its sheets in dependency order
@@ -153,51 +114,6 @@ class JobRun:
     def _guard(self) -> dict[str, Any]:
         return ImportJob.scoped(self.job.org_id, {"_id": self.job.id,
                                                   "fencing_token": self.token})
-
-    async def _update(self, update: dict[str, Any],
-                      session: AsyncClientSession | None = None) -> None:
-        done = await ImportJob.collection().update_one(
-            {**self._guard(), "cancel_requested": False}, update, session=session)
-        if done.matched_count == 0:
-            raise LostLease()
-
-    def _data_rows(self, data: bytes) -> Iterator[tuple[int, int, int, list[Cell]]]:
-        """(part index, seq, spreadsheet row number, cells) of each non-blank data
-        row, in file order.
-        """
-        seq = 0
-        for index, part in enumerate(self.parts):
-            rows = open_rows(data, part.sheet).rows
-            for number, cells in enumerate(rows, start=1):
-                if (number > 1 or not part.has_headers) and any(c is not None for c in cells):
-                    seq += 1
-                    yield index, seq, number, cells
-
-    def _ordered_rows(self, data: bytes) -> Iterator[tuple[int, BatchRow]]:
-        """(part index, row) in processing order: each sheet's rows in file order,
-        then its deferred rows (billed to a later row), each after the rows it waits for.
-        """
-        held: list[tuple[int, int, int, list[Cell]]] = []  # (depth, seq, number, cells)
-        position = 0
-        current = 0
-
-        def release() -> Iterator[tuple[int, BatchRow]]:
-            nonlocal position
-            for _, seq, number, cells in sorted(held, key=lambda r: (r[0], r[1])):
-                position += 1
-                yield current, (position, seq, number, cells)
-            held.clear()
-
-        for index, seq, number, cells in self._data_rows(data):
-            if index != current:
-                yield from release()
-                current = index
-            if seq in self.deferred:
-                held.append((self.deferred[seq], seq, number, cells))
-                continue
-            position += 1
-            yield index, (position, seq, number, cells)
-        yield from release()
 
     async def run(self) -> None:
         job = self.job
@@ -233,7 +149,7 @@ class JobRun:
         refer to (importers/scan), in a thread: the heartbeat keeps the lease meanwhile.
         """
         plans = [PartPlan(part.entity, part.mapping) for part in self.parts]
-        found = await asyncio.to_thread(scan, plans, self._data_rows(data), ctx.match_by,
+        found = await asyncio.to_thread(scan, plans, data_rows(self.parts, data), ctx.match_by,
                                         default)
         self.heartbeat.check()
         if found.total > self.job.max_rows:
@@ -248,7 +164,7 @@ class JobRun:
             orders.append(ColumnDateOrder(sheet=self.parts[index].sheet, column=column,
                                           order=order, from_values=from_values))
         # Resuming: what was recorded after the last checkpoint belongs to rows that run again.
-        await self._update({"$set": {
+        await self.writer.update({"$set": {
             "total_rows": found.total, "started_at": self.job.started_at or utcnow(),
             "date_orders": [o.model_dump() for o in orders],
             "totals": self.job.checkpoint_totals.model_dump(),
@@ -267,7 +183,7 @@ class JobRun:
                           match_by=job.match_by, dry_run=job.dry_run,
                           import_date=job.created_at.date())
         await self._first_pass(data, ctx, DateOrder(settings.date_order))
-        batches = self._batches(data)
+        batches = parts_batches(self.parts, self.deferred, data, job.checkpoint_row)
 
         def read_ahead() -> tuple[Part, list[BatchRow], list[SourceRow]] | None:
             found = next(batches, None)
@@ -306,7 +222,9 @@ class JobRun:
                         # It read documents the previous batch was writing, or lookups
                         # that batch failed to add: read again.
                         counts = None
-                commit = asyncio.ensure_future(self._commit(ctx, part, batch, counts))
+                commit = asyncio.ensure_future(self.writer.commit(
+                    ctx, part, batch, counts,
+                    partial(_load, LOADERS[part.entity], ctx, self._rows(ctx, part, batch))))
                 # Unknown keys: the next batch waits for this one before it prepares.
                 committing = None if counts is None else (part, counts.keys)
             if commit is not None:
@@ -322,26 +240,6 @@ class JobRun:
         done = await self._current()
         failed = done.totals.failed
         await self._finish(ImportStatus.COMPLETED_WITH_ERRORS if failed else ImportStatus.SUCCEEDED)
-
-    def _batches(self, data: bytes) -> Iterator[tuple[Part, list[BatchRow]]]:
-        """The rows after the checkpoint, BATCH_ROWS at a time, a batch never
-        spanning two sheets.
-        """
-        batch: list[BatchRow] = []
-        batch_part: Part | None = None
-        for index, row in self._ordered_rows(data):
-            if row[0] <= self.job.checkpoint_row:
-                continue
-            part = self.parts[index]
-            if batch and (len(batch) == BATCH_ROWS or part is not batch_part):
-                assert batch_part is not None
-                yield batch_part, batch
-                batch = []
-            batch_part = part
-            batch.append(row)
-        if batch:
-            assert batch_part is not None
-            yield batch_part, batch
 
     def _rows(self, ctx: LoadContext, part: Part, batch: list[BatchRow]) -> list[SourceRow]:
         index = self.parts.index(part)
@@ -374,9 +272,9 @@ class JobRun:
             trial = await _load(loader, replace(ctx, dry_run=True, _lookups={}, _pending={},
                                                 landed=set(ctx.landed)), rows)
             if trial.failed:
-                await self._record_issues(part, batch, trial)
+                await self.writer.record_issues(part, batch, trial)
                 # Counted now; the rows after them are counted skipped when the job ends.
-                await self._update({"$inc": {"totals.failed": len(trial.failed),
+                await self.writer.update({"$inc": {"totals.failed": len(trial.failed),
                                              "totals.rows": len(trial.failed)}})
                 first = trial.failed[0]
                 raise Aborted(f"Stopped at row {first.number} (nothing of rows "
@@ -384,115 +282,6 @@ class JobRun:
                               f"{first.problems[0].message}")
             rows = self._rows(ctx, part, batch)  # the trial marked them
         return await _load(loader, ctx, rows)
-
-    async def _commit(self, ctx: LoadContext, part: Part, batch: list[BatchRow],
-                      counts: BatchCounts | None) -> None:
-        """Writes a prepared batch (or prepares it first, when `counts` is None);
-        prepared afresh and written again when its documents changed meanwhile or
-        a write failed on the way.
-        """
-        changes, pause = 0, 0.1
-        give_up = time.monotonic() + self.patience.total_seconds()
-        while True:
-            try:
-                if counts is None:
-                    counts = await _load(LOADERS[part.entity], ctx, self._rows(ctx, part, batch))
-                try:
-                    await self._write(ctx, part, batch, counts)
-                    return
-                except UnknownCommit:
-                    if await self._checkpointed(batch[-1][0]):
-                        return
-                    raise TransientTransactionError() from None
-            except ConcurrentChange:
-                ctx.forget_lookups()
-                changes += 1
-                if changes == _RETRIES:
-                    raise
-            except (TransientTransactionError, ConnectionFailure) as exc:
-                # Mostly the open transaction of a worker that died holding these
-                # documents (the server aborts it once idle for its lifetime, 60 s),
-                # or a dropped connection.
-                ctx.forget_lookups()
-                if time.monotonic() > give_up:
-                    raise DatabaseUnavailable(
-                        f"The database failed every try to write rows "
-                        f"{batch[0][2]}-{batch[-1][2]} for "
-                        f"{self.patience.total_seconds():.0f} seconds ({_cause(exc)}). Rows "
-                        "before them are imported; resume the import (importResume) when "
-                        "the database is back.") from exc
-                await asyncio.sleep(pause)
-                pause = min(pause * 2, 5.0)
-            counts = None
-
-    async def _checkpointed(self, position: int) -> bool:
-        """Whether the batch ending at `position` committed (its checkpoint is in the
-        same transaction). A read that fails counts as not yet: the batch runs again.
-        """
-        try:
-            raw = await ImportJob.collection().find_one(self._guard())
-        except ConnectionFailure:
-            return False
-        if raw is None:
-            raise LostLease()
-        return int(raw.get("checkpoint_row", 0)) >= position
-
-    async def _write(self, ctx: LoadContext, part: Part, batch: list[BatchRow],
-                     counts: BatchCounts) -> None:
-        """The batch's writes, its row issues, totals and checkpoint, in one
-        transaction: a worker that dies mid-batch leaves nothing of it, so the batch
-        runs again exactly, and the totals stay right.
-        """
-        try:
-            async with self.heartbeat.writing, self.database.client.start_session() as session, \
-                    await session.start_transaction():
-                await counts.write(replace(ctx, session=session))
-                await self._record_issues(part, batch, counts, session)
-                totals = ImportTotals(rows=len(batch), created=counts.created,
-                                      updated=counts.updated, unchanged=counts.unchanged,
-                                      failed=len(counts.failed), warned=len(counts.warned))
-                increments = {k: v for k, v in totals.model_dump().items() if v}
-                await self._update({
-                    "$set": {"checkpoint_row": batch[-1][0],
-                             "lease_expires_at": utcnow() + self.lease},
-                    "$inc": {**{f"totals.{k}": v for k, v in increments.items()},
-                             **{f"checkpoint_totals.{k}": v for k, v in increments.items()}},
-                    "$max": {"progress_row": batch[-1][0]},
-                }, session)
-        except PyMongoError as exc:
-            if exc.has_error_label("UnknownTransactionCommitResult"):
-                raise UnknownCommit() from exc
-            if exc.has_error_label("TransientTransactionError"):
-                raise TransientTransactionError() from exc
-            raise
-
-    async def _record_issues(self, part: Part, batch: list[BatchRow], counts: BatchCounts,
-                             session: AsyncClientSession | None = None) -> None:
-        """The errors of the failed rows and the warnings of the rows that landed."""
-        where = {number: (position, seq) for position, seq, number, _ in batch}
-        errors = [self._issue(ImportRowError, part, where[row.number], row, problem)
-                  for row in counts.failed for problem in row.problems]
-        # Warnings of every row, failed ones too: the error report shows them beside the errors.
-        warnings = [{**self._issue(ImportRowWarning, part, where[row.number], row, problem),
-                     "outcome": counts.outcomes.get(row.number)}
-                    for row in (*counts.failed, *counts.warned) for problem in row.warnings]
-        for kind, issues in ((ImportRowError, errors), (ImportRowWarning, warnings)):
-            if issues:
-                await kind.collection().insert_many(issues, session=session)
-
-    def _issue(self, kind: type[ImportRowIssue], part: Part, where: tuple[int, int],
-               row: SourceRow, problem: CellProblem) -> dict[str, Any]:
-        column, value = problem.column, problem.value
-        index = row.columns.get(problem.field) if problem.field else None
-        if column is None and index is not None:  # a loader's finding
-            column = column_name(index, part.headers)
-            value = row.cells[index] if index < len(row.cells) else None
-        issue = kind(org_id=self.job.org_id, job_id=self.job.id, sheet=part.sheet,
-                     seq=where[1], position=where[0], row=row.number, column=column,
-                     field=problem.field, value=value, code=problem.code,
-                     message=problem.message, cells=row.cells).to_mongo()
-        issue.pop("_id", None)
-        return issue
 
     async def _current(self) -> ImportJob:
         raw = await ImportJob.collection().find_one(self._guard())
@@ -528,12 +317,6 @@ async def _load(loader: Loader, ctx: LoadContext, rows: list[SourceRow]) -> Batc
     for row in unreadable:
         counts.record(row, RowOutcome.FAILED)
     return counts
-
-
-def _cause(exc: BaseException) -> str:
-    """The database's own words for the last failure."""
-    cause = exc.__cause__ or exc
-    return str(cause).split(", full error")[0][:200] or type(cause).__name__
 
 
 def worker_name(index: int) -> str:
