@@ -107,12 +107,15 @@ async def load_products(ctx: LoadContext, rows: list[SourceRow]) -> BatchCounts:
             if name in values:
                 setattr(product, name, values[name])
         changed = product.model_dump(exclude={"updated_at"}) != before
+        # Each row counts once; a later row of the same product is applied after the first.
+        result = ("created" if key not in outcome and not was_stored
+                  else "updated" if changed else "unchanged")
+        setattr(counts, result, getattr(counts, result) + 1)
         first = outcome.get(key) or ("unchanged" if was_stored else "created")
         outcome[key] = "updated" if changed and first == "unchanged" else first
     operations: list[Write] = []
     for key, result in outcome.items():
         product, was_stored = working[key]
-        setattr(counts, result, getattr(counts, result) + 1)
         if result == "unchanged":
             continue
         product.prepare_for_save()

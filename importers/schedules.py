@@ -55,7 +55,7 @@ def term_problem(months: int) -> str | None:
     if months < 1:
         return f"Term Months must be at least 1, not {months}."
     if months > MAX_TERM_MONTHS:
-        return f"A term of {months} months is more than {MAX_TERM_MONTHS:,} (100 years)."
+        return f"A term of {months:,} months is more than {MAX_TERM_MONTHS:,} (100 years)."
     return None
 
 
