@@ -52,12 +52,18 @@ async def test_recurring_invoice_lines_match_their_invoices(org: Org) -> None:
     body = "\r\n".join(text.splitlines()[3:]).encode()
     job = await run_import(org, body, "recurring_invoices.csv", entity="PRODUCT_LINES",
                            mapping=mapping)
-    assert job["totals"]["failed"] == 0, job["rowErrors"]
+    assert job["totals"] == {"rows": 401, "created": 400, "updated": 0, "unchanged": 1,
+                             "failed": 0, "skipped": 0}, job["rowErrors"]
     invoices = {r[5]: Decimal(r[6].lstrip("$").replace(",", "")) for r in data}
     found = await all_lines(org)
     matched = [number for number, amount in invoices.items()
                if number in found and Decimal(found[number]["amount"]) == amount]
     assert (len(matched), len(invoices)) == (400, 400)
+    # The invoice's own Amount agrees with every line's price: no AMOUNT_MISMATCH.
+    job = await run_import(org, body, "recurring_invoices.csv", entity="PRODUCT_LINES",
+                           mapping=[*mapping, {"column": 6, "field": "amount"}])
+    assert job["totals"] == {"rows": 401, "created": 0, "updated": 0, "unchanged": 401,
+                             "failed": 0, "skipped": 0}, job
 
 
 PRICED = ["ID", "Customer", "Product", "Quantity", "Unit Price", "Amount", "Billing Date",
