@@ -63,9 +63,10 @@ _PRODUCT_FIELDS = ("name", "recurring", "unit_price", "currency", "term_months",
 
 async def load_products(ctx: LoadContext, rows: list[SourceRow]) -> BatchCounts:
     counts = BatchCounts()
-    ready: list[SourceRow] = []
+    ready: list[tuple[SourceRow, dict[str, Any]]] = []  # with the fields it sets
     for row in rows:
         values = row.values
+        fields = {name: values[name] for name in _PRODUCT_FIELDS if name in values}
         if not row.problems and _blank(values.get("import_id")):
             row.fail("REQUIRED", "The row has no Import ID.", "import_id")
         if "name" in values and _blank(values["name"]):
@@ -77,15 +78,18 @@ async def load_products(ctx: LoadContext, rows: list[SourceRow]) -> BatchCounts:
             row.fail("INVALID_TERM", problem, "term_months")
         if "currency" in values:
             try:
-                values["currency"] = currency_code(values["currency"])
+                fields["currency"] = currency_code(values["currency"])
             except ValueError as exc:
                 row.fail("INVALID_CURRENCY", str(exc), "currency")
-        (counts.failed if row.problems else ready).append(row)
+        if row.problems:
+            counts.failed.append(row)
+        else:
+            ready.append((row, fields))
     stored = {p.import_key: p for p in await Product.find_any(
-        ctx.org_id, "import_key", [name_key(r.values["import_id"]) for r in ready])}
+        ctx.org_id, "import_key", [name_key(r.values["import_id"]) for r, _ in ready])}
     working: dict[str, tuple[Product, bool]] = {}  # key -> (product, stored?)
     outcome: dict[str, str] = {}
-    for row in ready:
+    for row, fields in ready:
         values = row.values
         key = name_key(values["import_id"])
         if key not in working:
@@ -103,9 +107,8 @@ async def load_products(ctx: LoadContext, rows: list[SourceRow]) -> BatchCounts:
                         import_key=key, name=values["name"]), False)
         product, was_stored = working[key]
         before = product.model_dump(exclude={"updated_at"})
-        for name in _PRODUCT_FIELDS:
-            if name in values:
-                setattr(product, name, values[name])
+        for name, value in fields.items():
+            setattr(product, name, value)
         changed = product.model_dump(exclude={"updated_at"}) != before
         # Each row counts once; a later row of the same product is applied after the first.
         result = ("created" if key not in outcome and not was_stored
