@@ -333,7 +333,11 @@ def _term(row: SourceRow, product: Product, start: date) -> tuple[int | None, da
                  "end_date")
         return term, given_end
     if term is None and given_end is not None:
-        term = months_between(start, given_end)
+        try:
+            term = months_between(start, given_end)
+        except ScheduleError as exc:  # only past the calendar, which the dates' range keeps off
+            row.fail("INVALID_DATE", str(exc), "end_date")
+            return None, given_end
         if term > MAX_TERM_MONTHS:
             row.fail("INVALID_TERM", f"End Date {given_end} is {term:,} months after the start "
                      f"{start}: a term is at most {MAX_TERM_MONTHS:,} months.", "end_date")
