@@ -9,7 +9,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from starlette.applications import Starlette
 
@@ -19,6 +19,7 @@ from importers.batch import BatchCounts
 from importers.context import LoadContext
 from importers.product_loader import load_product_lines, load_products
 from importers.rows import SourceRow
+from importers.schedules import months_between, term_end
 
 _ORGS = itertools.count()
 
@@ -243,3 +244,23 @@ async def test_every_product_row_is_counted_once(app: Starlette) -> None:
     assert [p.name for p in await Product.find_in(ctx.org_id)] == ["Second"]
     counts, _ = await load(ctx, load_products, [{"import_id": "DUP"}, {"import_id": "DUP"}])
     assert (counts.created, counts.updated, counts.unchanged) == (0, 0, 2)
+
+
+def months_by_counting(start: date, end: date) -> int:
+    """The definition months_between keeps, one month at a time."""
+    months = 0
+    while term_end(start, months + 1) <= end:
+        months += 1
+    return max(months, 1)
+
+
+@settings(max_examples=200, deadline=None, database=None)
+@example(start=date(2026, 1, 1), end=date(2026, 12, 31))  # 12
+@example(start=date(2026, 1, 31), end=date(2026, 2, 27))  # Feb 28 would be a month
+@example(start=date(2024, 2, 29), end=date(2025, 2, 27))
+@given(start=st.dates(date(1990, 1, 1), date(2060, 12, 31)),
+       end=st.dates(date(1990, 1, 1), date(2060, 12, 31)))
+def test_months_between_counts_as_the_calendar_does(start: date, end: date) -> None:
+    assert months_between(start, end) == months_by_counting(start, end)
+    if (start, end) == (date(2026, 1, 1), date(2026, 12, 31)):
+        assert months_between(start, end) == 12
