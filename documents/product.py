@@ -87,7 +87,7 @@ class ProductLine(TenantDocument):
     product_id: PydanticObjectId
     opportunity: str | None = None
     quantity: DecimalAnnotation
-    unit_price: DecimalAnnotation  # the product's when the line was imported
+    unit_price: DecimalAnnotation  # its own (Unit Price, or Amount / Quantity), else the catalog's
     amount: DecimalAnnotation
     renewal: bool = False
     billing_date: date

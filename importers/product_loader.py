@@ -2,9 +2,15 @@
 
 Products are matched by import id. A product line is matched by its ID (so a
 file imported twice changes nothing); its customer is found by name, or
-created; its product by import id. A new line books its amount; a renewal
-books nothing and links to the customer's latest line of the same product
-that no line renews yet. One query per kind of document, one bulk_write.
+created; its product by import id. Its price is its own Unit Price and Amount
+when given, else the catalog's (see importers/money.py). A new line books its
+amount; a renewal books nothing and links to the customer's latest line of the
+same product that no line renews yet. One query per kind of document, one
+bulk_write.
+
+Whatever a row holds (a term of 100,000 months, an end in 9999, a quantity of
+1e999999), it fails that row with a code: every value is range-checked here
+as well as in rows.py, so no date or schedule computed from it is unbounded.
 """
 
 from dataclasses import dataclass, field
@@ -22,13 +28,17 @@ from documents.product import Booking, Product, ProductLine, Sequence, currency_
 from documents.text import name_key
 from importers.batch import BatchCounts, bulk_write
 from importers.context import LoadContext
+from importers.money import MONEY_MAX, QUANTITY_MAX, PriceError, bounds_problem, line_price
 from importers.rows import SourceRow
 from importers.schedules import (
+    MAX_TERM_MONTHS,
     ScheduleError,
     billing_plan,
+    date_problem,
     months_between,
     revenue_schedule,
     term_end,
+    term_problem,
 )
 
 Write = InsertOne[Any] | ReplaceOne[Any]
@@ -43,31 +53,43 @@ def _mode_problem(ctx: LoadContext, row: SourceRow, exists: bool, what: str) -> 
     return bool(row.problems)
 
 
+def _blank(value: Any) -> bool:
+    """True for a missing or blank text (a key that would match nothing)."""
+    return not isinstance(value, str) or not name_key(value)
+
+
 _PRODUCT_FIELDS = ("name", "recurring", "unit_price", "currency", "term_months", "active")
 
 
 async def load_products(ctx: LoadContext, rows: list[SourceRow]) -> BatchCounts:
     counts = BatchCounts()
-    ready: list[SourceRow] = []
+    ready: list[tuple[SourceRow, dict[str, Any]]] = []  # with the fields it sets
     for row in rows:
         values = row.values
-        if not row.problems and not values.get("import_id"):
+        fields = {name: values[name] for name in _PRODUCT_FIELDS if name in values}
+        if not row.problems and _blank(values.get("import_id")):
             row.fail("REQUIRED", "The row has no Import ID.", "import_id")
-        if values.get("unit_price", 0) < 0:
-            row.fail("INVALID_NUMBER", "Unit Price cannot be negative.", "unit_price")
-        if values.get("term_months", 1) < 1:
-            row.fail("INVALID_NUMBER", "Term Months must be at least 1.", "term_months")
+        if "name" in values and _blank(values["name"]):
+            row.fail("REQUIRED", "Product Name cannot be blank.", "name")
+        if "unit_price" in values and (
+                problem := bounds_problem(values["unit_price"], "Unit Price", MONEY_MAX)):
+            row.fail("INVALID_NUMBER", problem, "unit_price")
+        if "term_months" in values and (problem := term_problem(values["term_months"])):
+            row.fail("INVALID_TERM", problem, "term_months")
         if "currency" in values:
             try:
-                values["currency"] = currency_code(values["currency"])
+                fields["currency"] = currency_code(values["currency"])
             except ValueError as exc:
                 row.fail("INVALID_CURRENCY", str(exc), "currency")
-        (counts.failed if row.problems else ready).append(row)
+        if row.problems:
+            counts.failed.append(row)
+        else:
+            ready.append((row, fields))
     stored = {p.import_key: p for p in await Product.find_any(
-        ctx.org_id, "import_key", [name_key(r.values["import_id"]) for r in ready])}
+        ctx.org_id, "import_key", [name_key(r.values["import_id"]) for r, _ in ready])}
     working: dict[str, tuple[Product, bool]] = {}  # key -> (product, stored?)
     outcome: dict[str, str] = {}
-    for row in ready:
+    for row, fields in ready:
         values = row.values
         key = name_key(values["import_id"])
         if key not in working:
@@ -85,16 +107,18 @@ async def load_products(ctx: LoadContext, rows: list[SourceRow]) -> BatchCounts:
                         import_key=key, name=values["name"]), False)
         product, was_stored = working[key]
         before = product.model_dump(exclude={"updated_at"})
-        for name in _PRODUCT_FIELDS:
-            if name in values:
-                setattr(product, name, values[name])
+        for name, value in fields.items():
+            setattr(product, name, value)
         changed = product.model_dump(exclude={"updated_at"}) != before
+        # Each row counts once; a later row of the same product is applied after the first.
+        result = ("created" if key not in outcome and not was_stored
+                  else "updated" if changed else "unchanged")
+        setattr(counts, result, getattr(counts, result) + 1)
         first = outcome.get(key) or ("unchanged" if was_stored else "created")
         outcome[key] = "updated" if changed and first == "unchanged" else first
     operations: list[Write] = []
     for key, result in outcome.items():
         product, was_stored = working[key]
-        setattr(counts, result, getattr(counts, result) + 1)
         if result == "unchanged":
             continue
         product.prepare_for_save()
@@ -159,11 +183,10 @@ async def load_product_lines(ctx: LoadContext, rows: list[SourceRow]) -> BatchCo
         values = row.values
         for key, label in (("line_id", "ID"), ("customer", "Customer"), ("product", "Product"),
                            ("quantity", "Quantity")):
-            if not row.problems and key not in values:
+            if not row.problems and (key not in values if key == "quantity"
+                                     else _blank(values.get(key))):
                 row.fail("REQUIRED", f"The row has no {label}.", key)
-        if not row.problems and values["quantity"] <= 0:
-            row.fail("INVALID_QUANTITY", f"Quantity must be positive, not {values['quantity']}.",
-                     "quantity")
+        _check_line_values(row)
         (counts.failed if row.problems else ready).append(row)
     batch = await _read_batch(ctx, ready)
     for row in ready:
@@ -180,6 +203,28 @@ async def load_product_lines(ctx: LoadContext, rows: list[SourceRow]) -> BatchCo
 
     counts.write = write
     return counts
+
+
+_LINE_DATES = (("billing_date", "Billing Date"), ("booking_date", "Booking Date"),
+               ("start_date", "Start Date"), ("end_date", "End Date"))
+
+
+def _check_line_values(row: SourceRow) -> None:
+    """Fails the row for each value out of range (rows.py checks them too; the
+    loader's computations rely on them).
+    """
+    values = row.values
+    quantity = values.get("quantity")
+    if quantity is not None and (not quantity.is_finite() or quantity <= 0):
+        row.fail("INVALID_QUANTITY", f"Quantity must be positive, not {quantity}.", "quantity")
+    elif quantity is not None and (problem := bounds_problem(quantity, "Quantity",
+                                                             QUANTITY_MAX)):
+        row.fail("INVALID_QUANTITY", problem, "quantity")
+    for key, label in _LINE_DATES:
+        if key in values and (problem := date_problem(values[key], label)):
+            row.fail("INVALID_DATE", problem, key)
+    if "term_months" in values and (problem := term_problem(values["term_months"])):
+        row.fail("INVALID_TERM", problem, "term_months")
 
 
 async def _read_batch(ctx: LoadContext, rows: list[SourceRow]) -> _LineBatch:
@@ -222,17 +267,15 @@ def _apply_line(batch: _LineBatch, row: SourceRow) -> str | None:
     line = existing.model_copy(deep=True) if existing else None
     billing = values.get("billing_date") or (line.billing_date if line else batch.ctx.import_date)
     start = values.get("start_date") or billing
-    term = values.get("term_months")
-    if term is None and "end_date" in values:
-        term = months_between(start, values["end_date"])
-    if term is None and product.recurring:
-        term = product.term_months
-    end = values.get("end_date") or (term_end(start, term) if term else None)
-    if term is not None and term < 1:
-        row.fail("INVALID_NUMBER", "Term Months must be at least 1.", "term_months")
-    if end is not None and end < start:
-        row.fail("INVALID_DATE", f"End Date {end} is before the start {start}.", "end_date")
-    amount = values["quantity"] * product.unit_price
+    term, end = _term(row, product, start)
+    try:
+        price = line_price(values["quantity"], values.get("unit_price"), values.get("amount"),
+                           product.unit_price)
+    except PriceError as exc:
+        row.fail(exc.code, exc.message, exc.field)
+    if row.problems:  # no schedule of a price or term that cannot be
+        return None
+    amount = price.amount
     try:
         custom_billing = (billing_plan(values["custom_billing"], amount, billing, term)
                           if "custom_billing" in values else None)
@@ -248,7 +291,7 @@ def _apply_line(batch: _LineBatch, row: SourceRow) -> str | None:
         line.booking_date if line and line.booking_date else billing)
     fields: dict[str, Any] = {
         "customer_id": customer.id, "product_id": product.id, "quantity": values["quantity"],
-        "unit_price": product.unit_price, "amount": amount,
+        "unit_price": price.unit_price, "amount": amount,
         "renewal": bool(values.get("renewal")), "billing_date": billing,
         "booking_date": booking_date, "start_date": start, "end_date": end, "term_months": term,
         "custom_billing": custom_billing, "custom_revenue": method, "revenue_schedule": schedule,
@@ -276,6 +319,40 @@ def _apply_line(batch: _LineBatch, row: SourceRow) -> str | None:
         batch.changed[line.id] = line
         return "updated"
     return "unchanged"
+
+
+def _term(row: SourceRow, product: Product, start: date) -> tuple[int | None, date | None]:
+    """The line's term and end date: Term Months, else from its End Date, else its
+    recurring product's; the row fails when they cannot be (INVALID_TERM, INVALID_DATE).
+    """
+    values = row.values
+    given_end: date | None = values.get("end_date")
+    term: int | None = values.get("term_months")
+    if given_end is not None and given_end < start:
+        row.fail("INVALID_DATE", f"End Date {given_end} is before the start {start}.",
+                 "end_date")
+        return term, given_end
+    if term is None and given_end is not None:
+        try:
+            term = months_between(start, given_end)
+        except ScheduleError as exc:  # only past the calendar, which the dates' range keeps off
+            row.fail("INVALID_DATE", str(exc), "end_date")
+            return None, given_end
+        if term > MAX_TERM_MONTHS:
+            row.fail("INVALID_TERM", f"End Date {given_end} is {term:,} months after the start "
+                     f"{start}: a term is at most {MAX_TERM_MONTHS:,} months.", "end_date")
+            return None, given_end
+    if term is None and product.recurring:
+        term = product.term_months
+        if term is not None and (problem := term_problem(term)):
+            row.fail("INVALID_TERM", f"Product {product.import_id!r}: {problem}", "term_months")
+            return None, None
+    try:
+        end = given_end or (term_end(start, term) if term else None)
+    except ScheduleError as exc:  # a start the row does not set (a stored line's)
+        row.fail("INVALID_DATE", str(exc), "start_date")
+        return None, None
+    return term, end
 
 
 def _link_renewal(batch: _LineBatch, row: SourceRow, line: ProductLine, product: Product,

@@ -7,16 +7,27 @@ Accepted in a Custom Rev Recognition cell: `point in time` (on the start
 date) or `point in time 2026-03-15`, or dated amounts or percentages as above.
 Dates are ISO (YYYY-MM-DD); entries are separated by `;` or new lines. Dated
 amounts must add up to the line's amount, percentages to 100%.
+
+Every date is between EARLIEST and LATEST and a term at most MAX_TERM_MONTHS,
+so a schedule has at most that many entries and no date computed from them
+leaves the calendar: whatever a row holds, the answer is a ScheduleError.
 """
 
 import calendar
 import re
 from collections import defaultdict
 from datetime import date, timedelta
-from decimal import ROUND_DOWN, Decimal
+from decimal import ROUND_DOWN, Decimal, localcontext
 
 from documents.product import Amount, BillingPlan, RevenueMethod
+from importers.money import EXACT, MONEY_MAX, bounds_problem
 from importers.rows import parse_number
+
+# The dates a product line may hold (its own, and those of its custom cells).
+EARLIEST = date(1900, 1, 1)
+LATEST = date(2199, 12, 31)
+# A hundred years: longer is a typo, and would cost a schedule entry per month.
+MAX_TERM_MONTHS = 1200
 
 _FREQUENCIES = {  # months between installments
     "monthly": ("MONTHLY", 1), "quarterly": ("QUARTERLY", 3),
@@ -32,10 +43,28 @@ class ScheduleError(ValueError):
     """A custom billing or revenue cell that cannot be read; the message says why."""
 
 
+def date_problem(day: date, label: str) -> str | None:
+    """Why `day` is outside the dates a line may hold; None when it is inside."""
+    if EARLIEST <= day <= LATEST:
+        return None
+    return f"{label} {day.isoformat()} is not between {EARLIEST} and {LATEST}."
+
+
+def term_problem(months: int) -> str | None:
+    """Why `months` is no term; None when it is one."""
+    if months < 1:
+        return f"Term Months must be at least 1, not {months}."
+    if months > MAX_TERM_MONTHS:
+        return f"A term of {months:,} months is more than {MAX_TERM_MONTHS:,} (100 years)."
+    return None
+
+
 def add_months(day: date, months: int) -> date:
     """The same day `months` later, or that month's last day (Jan 31 + 1 = Feb 28)."""
     index = day.month - 1 + months
     year, month = day.year + index // 12, index % 12 + 1
+    if not date.min.year <= year <= date.max.year:
+        raise ScheduleError(f"{day.isoformat()} plus {months} months is past the calendar.")
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
@@ -44,15 +73,21 @@ def month_of(day: date) -> date:
 
 
 def months_between(start: date, end: date) -> int:
-    """Whole months of a term from `start` to `end` inclusive: Jan 1 to Dec 31 is 12."""
-    months = 0
-    while term_end(start, months + 1) <= end:
-        months += 1
+    """Whole months of a term from `start` to `end` inclusive: Jan 1 to Dec 31 is 12
+    (at least 1). Counted from the calendar months, in constant time.
+    """
+    # The term ending in the month after `end`'s is too long, or ends exactly on `end`.
+    months = (end.year - start.year) * 12 + end.month - start.month + 1
+    while months > 1 and term_end(start, months) > end:
+        months -= 1
     return max(months, 1)
 
 
 def term_end(start: date, months: int) -> date:
-    return add_months(start, months) - timedelta(days=1)
+    last = add_months(start, months)
+    if last == date.min:
+        raise ScheduleError(f"{start.isoformat()} plus {months} months is past the calendar.")
+    return last - timedelta(days=1)
 
 
 def _unit(amount: Decimal) -> Decimal:
@@ -64,9 +99,10 @@ def _unit(amount: Decimal) -> Decimal:
 def split_evenly(amount: Decimal, parts: int) -> list[Decimal]:
     """`parts` amounts that differ by at most a cent and add up to `amount` exactly."""
     unit = _unit(amount)
-    base = (amount / parts).quantize(unit, rounding=ROUND_DOWN)
-    extra = int((amount - base * parts) / unit)
-    return [base + unit if i < extra else base for i in range(parts)]
+    # In whole units (cents, or finer), so no context rounds anything.
+    base, extra = divmod(int(EXACT.divide(amount, unit)), parts)
+    return [EXACT.multiply(unit, Decimal(base + 1 if i < extra else base))
+            for i in range(parts)]
 
 
 def _share(amount: Decimal, percents: list[Decimal]) -> list[Decimal]:
@@ -78,18 +114,21 @@ def _share(amount: Decimal, percents: list[Decimal]) -> list[Decimal]:
 
 def _iso(text: str, what: str) -> date:
     try:
-        return date.fromisoformat(text.strip())
+        day = date.fromisoformat(text.strip())
     except ValueError:
         raise ScheduleError(f"{text.strip()!r} in {what} is not a date as YYYY-MM-DD.") from None
+    if problem := date_problem(day, f"The date in {what}"):
+        raise ScheduleError(problem)
+    return day
 
 
 def _number(text: str, what: str) -> Decimal:
     try:
         value = parse_number(text)
     except ValueError:
-        value = Decimal(-1)
-    if value < 0:
-        raise ScheduleError(f"{text.strip()!r} in {what} is not an amount.")
+        raise ScheduleError(f"{text.strip()!r} in {what} is not an amount.") from None
+    if problem := bounds_problem(value, f"{text.strip()!r} in {what}", MONEY_MAX):
+        raise ScheduleError(problem)
     return value
 
 
@@ -120,6 +159,19 @@ def _dated(text: str, amount: Decimal, what: str) -> list[Amount] | None:
 
 def billing_plan(text: str, amount: Decimal, billing_date: date,
                  term_months: int | None) -> BillingPlan:
+    """The line's billing plan from its Custom Billing cell; ScheduleError saying why not."""
+    _check_term(term_months)
+    with localcontext(EXACT):  # sums of bounded amounts stay exact
+        return _billing_plan(text, amount, billing_date, term_months)
+
+
+def _check_term(term_months: int | None) -> None:
+    if term_months is not None and (problem := term_problem(term_months)):
+        raise ScheduleError(problem)
+
+
+def _billing_plan(text: str, amount: Decimal, billing_date: date,
+                  term_months: int | None) -> BillingPlan:
     frequency = _FREQUENCIES.get(text.strip().casefold().replace(" ", "-"))
     if frequency is not None:
         name, step = frequency
@@ -148,6 +200,13 @@ def revenue_schedule(amount: Decimal, start: date, term_months: int | None,
     """Revenue per month: by the custom method when given, else evenly over the
     term (a line without a term is recognized in its start month).
     """
+    _check_term(term_months)
+    with localcontext(EXACT):  # sums of bounded amounts stay exact
+        return _revenue_schedule(amount, start, term_months, custom)
+
+
+def _revenue_schedule(amount: Decimal, start: date, term_months: int | None,
+                      custom: str | None) -> tuple[list[Amount], RevenueMethod | None]:
     if custom is None:
         months = term_months or 1
         return _by_month([Amount(on=add_months(start, i), amount=a)
