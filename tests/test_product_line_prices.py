@@ -141,9 +141,11 @@ async def test_out_of_range_values_fail_their_rows_not_the_job(org: Org) -> None
         assert job["status"] == "COMPLETED_WITH_ERRORS", job
         assert (job["totals"]["rows"], job["totals"]["failed"]) == (5, 4), job
         errors = [e["node"] for e in job["rowErrors"]["edges"]]
+        # Cells out of their field's range fail as they are read (OUT_OF_RANGE); a
+        # term worked out from the dates fails in the loader.
         assert [(e["row"], e["code"], e["field"]) for e in errors] == [
-            (2, "INVALID_TERM", "term_months"), (3, "INVALID_DATE", "end_date"),
-            (4, "INVALID_QUANTITY", "quantity"), (5, "INVALID_TERM", "end_date")]
+            (2, "OUT_OF_RANGE", "term_months"), (3, "OUT_OF_RANGE", "end_date"),
+            (4, "OUT_OF_RANGE", "quantity"), (5, "INVALID_TERM", "end_date")]
     line = (await lines(org))["OK"]
     assert (line["termMonths"], line["endDate"]) == (1200, "2125-12-31")
     assert len(line["revenueSchedule"]) == 1200
