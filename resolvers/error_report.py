@@ -11,6 +11,7 @@ from bson import ObjectId
 from openpyxl import Workbook
 
 from documents.import_job import ImportJob, ImportRowError
+from importers.fields import relabel
 from importers.mapping import column_name
 from importers.rows import neutralize
 from resolvers.actor import Actor, Permission
@@ -38,8 +39,11 @@ async def error_report(actor: Actor, job_id: ObjectId) -> list[ReportSheet] | No
     for (sheet_name, _), row_errors in by_row.items():
         report = sheets.setdefault(sheet_name, ReportSheet(
             sheet_name, headers.get(sheet_name, job.headers), []))
+        # Messages in the organization's word for customers; the row's own values kept.
+        label, cells = actor.settings.customer_label, row_errors[0].cells
         messages = "; ".join(
-            f"{e.column}: {e.message}" if e.column else e.message for e in row_errors)
+            f"{e.column}: {relabel(e.message, label, cells)}" if e.column
+            else relabel(e.message, label, cells) for e in row_errors)
         report.rows.append([neutralize(c) for c in row_errors[0].cells] + [neutralize(messages)])
     for report in sheets.values():
         width = max([len(report.header), *(len(r) - 1 for r in report.rows)])

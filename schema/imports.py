@@ -10,7 +10,7 @@ from strawberry.file_uploads import Upload
 from documents import import_job as docs
 from documents import saved_mapping as saved_docs
 from documents.import_job import ErrorPolicy, ImportMode, ImportStatus
-from importers.fields import Entity, FieldType
+from importers.fields import Entity, FieldType, relabel
 from importers.mapping import column_name
 from resolvers import imports, mappings
 from resolvers.errors import UserFacingError
@@ -115,9 +115,11 @@ class ImportJob(Node):
     async def row_errors(self, info: Info, first: int | None = None,
                          after: str | None = None) -> Connection[ImportRowError]:
         page = await imports.row_errors(info.context.actor, self._doc, first, after)
+        label = info.context.actor.settings.customer_label
         return connection(page, [
             ImportRowError(sheet=e.sheet, row=e.row, column=e.column, field=e.field,
-                           value=e.value, code=e.code, message=e.message)
+                           value=e.value, code=e.code,
+                           message=relabel(e.message, label, [*e.cells, e.value]))
             for _, e in page.items])
 
 
