@@ -322,6 +322,49 @@ def template(
     _err().print(f"wrote {out}")
 
 
+@cli.command("schema")
+def schema_command(
+    out: Path = typer.Option(None, "--out", dir_okay=False,
+                             help="Where to write the SDL (default: schema.graphql at the "
+                             "repository's root; - for stdout)."),
+    check: bool = typer.Option(False, "--check", help="Write nothing; exit 1 when the file "
+                               "is not the current schema."),
+    allow_breaking: bool = typer.Option(False, "--allow-breaking", help="Write even when the "
+                                        "change breaks clients of the file's schema."),
+) -> None:
+    """Write the GraphQL schema as SDL, for partners' code generators.
+
+    A change that would break clients of the schema in the file (a field removed,
+    a type changed, a new required argument) is listed and not written unless
+    --allow-breaking says it is deliberate.
+    """
+    from schema.sdl import SDL_FILE, breaking_changes, current_sdl, dangerous_changes
+
+    sdl = current_sdl()
+    if str(out) == "-":
+        typer.echo(sdl, nl=False)
+        return
+    target = out or SDL_FILE
+    old = target.read_text() if target.exists() else None
+    breaking = [] if old is None else breaking_changes(old, sdl)
+    err = _err()
+    for change in breaking:
+        err.print(f"[red]breaking:[/red] {change}")
+    for change in [] if old is None else dangerous_changes(old, sdl):
+        err.print(f"[yellow]dangerous:[/yellow] {change}")
+    if check:
+        if old != sdl:
+            err.print(f"{target} is not the current schema: run `sitebook schema`")
+            raise typer.Exit(1)
+        return
+    if breaking and not allow_breaking:
+        err.print(f"[red]{target} not written[/red]: these changes break clients; make them "
+                  "deliberately with --allow-breaking (and tell partners).")
+        raise typer.Exit(1)
+    target.write_text(sdl)
+    err.print(f"wrote {target}")
+
+
 def main() -> None:
     cli()
 

@@ -120,7 +120,7 @@ class ImportJob(Node):
             ImportRowError(sheet=e.sheet, row=e.row, column=e.column, field=e.field,
                            value=e.value, code=e.code,
                            message=relabel(e.message, label, [*e.cells, e.value]))
-            for _, e in page.items])
+            for _, e in page.items], after)
 
 
 @strawberry.type
@@ -345,7 +345,7 @@ class ImportQueries:
             info.context.actor, first, after,
             given.status.value if given.status else None,
             given.entity.value if given.entity else None)
-        return connection(page, [ImportJob.from_doc(job) for _, job in page.items])
+        return connection(page, [ImportJob.from_doc(job) for _, job in page.items], after)
 
     @strawberry.field
     async def saved_mappings(self, info: Info, entity: Entity) -> list[SavedMapping]:

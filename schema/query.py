@@ -58,7 +58,7 @@ class Query:
             updated_since=given.updated_since,
         )
         page = await customer_queries.list_customers(info.context.actor, first, after, query)
-        return connection(page, [Customer.from_doc(doc) for _, doc in page.items])
+        return connection(page, [Customer.from_doc(doc) for _, doc in page.items], after)
 
     @strawberry.field
     async def customer(self, info: Info, id: strawberry.ID) -> Customer | None:  # noqa: A002
@@ -87,7 +87,8 @@ class Query:
             updated_since=given.updated_since,
         )
         page = await site_queries.list_sites(info.context.actor, first, after, query)
-        return connection(page, [Site.from_doc(site, owner) for _, (site, owner) in page.items])
+        return connection(page, [Site.from_doc(site, owner) for _, (site, owner) in page.items],
+                          after)
 
     @strawberry.field(description="The object with this id, of any type that implements "
                       "Node; null when there is none in your organization.")
