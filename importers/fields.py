@@ -233,6 +233,7 @@ def field_for(entity: Entity, key: str) -> Field | None:
 REGISTRY_WORD = "Customer"
 _QUOTED = r"'[^']*'|\"[^\"]*\""
 _WORD = r"\b(?P<word>customers?)\b"
+_HAS_WORD = re.compile(_WORD, re.IGNORECASE)
 
 
 def relabel(text: str, customer_label: str, keep: Iterable[str | None] = ()) -> str:
@@ -241,11 +242,13 @@ def relabel(text: str, customer_label: str, keep: Iterable[str | None] = ()) -> 
     the data, such as a row's cells) are left alone.
     """
     label = customer_label.strip()
-    if not label or label == REGISTRY_WORD:
+    if not label or label == REGISTRY_WORD or not _HAS_WORD.search(text):
         return text
     # "Client" is written "client" mid-sentence; an acronym ("NDIS Participant") keeps its case.
     lower = label if label[1:2].isupper() else label[0].lower() + label[1:]
-    kept = sorted({k for k in keep if k and k.strip()}, key=len, reverse=True)
+    # Only kept texts that hold the word need guarding (and most hold none, so the
+    # pattern is usually the same one, compiled once).
+    kept = sorted({k for k in keep if k and _HAS_WORD.search(k)}, key=len, reverse=True)
     protected = "|".join([_QUOTED, *(re.escape(k) for k in kept)])
     pattern = re.compile(f"(?P<kept>{protected})|{_WORD}", re.IGNORECASE)
 
