@@ -70,6 +70,11 @@ async def test_node_and_nodes_resolve_every_node_type(org: Org, make_org: Any) -
     given = [*ids.values(), "bm9wZQ"]
     found = (await org.gql(NODES, {"ids": given}, role=Role.ADMIN))["nodes"]
     assert found == [*({"__typename": n, "id": i} for n, i in ids.items()), None]
+    # Each type keeps its role's rules: a field key may not read import jobs.
+    refused = await org.post(NODES, {"ids": [ids["Customer"], ids["ImportJob"]]},
+                             role=Role.FIELD)
+    assert refused["data"] is None
+    assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     other = await make_org("other")
     theirs = (await other.gql(NODES, {"ids": list(ids.values())}, role=Role.ADMIN))["nodes"]
     assert theirs == [None] * len(ids)
