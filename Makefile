@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench schema clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,11 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+
+# After changing the schema: rewrite schema.graphql (refuses breaking changes
+# unless run as `.venv/bin/sitebook schema --allow-breaking`).
+schema: $(STAMP)
+	$(BIN)/sitebook schema
 
 bench: $(STAMP)
 	$(BIN)/python bench/query_bench.py

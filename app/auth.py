@@ -5,6 +5,7 @@ adds nothing for keys this long, and every request checks one).
 """
 
 import hashlib
+import re
 import secrets
 from typing import Any
 
@@ -27,7 +28,31 @@ def hash_key(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
+class InvalidSlug(ValueError):
+    pass
+
+
+# As GitHub has organization names: letters and digits, single hyphens between.
+_SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+MAX_SLUG = 39
+
+
+def slug_problem(slug: str) -> str | None:
+    """Why `slug` cannot name an organization, or None when it can."""
+    if len(slug) > MAX_SLUG:
+        return f"the slug {slug!r} is longer than {MAX_SLUG} characters"
+    if not _SLUG.fullmatch(slug):
+        suggestion = "-".join(re.findall(r"[a-z0-9]+", slug.lower()))[:MAX_SLUG].strip("-")
+        hint = f" (e.g. {suggestion!r})" if suggestion else ""
+        return (f"the slug {slug!r} may hold only lowercase letters, digits and single "
+                f"hyphens between them{hint}")
+    return None
+
+
 async def create_org(slug: str, name: str | None = None) -> Organization:
+    problem = slug_problem(slug)
+    if problem is not None:
+        raise InvalidSlug(problem)
     org = Organization(slug=slug, name=name or slug)
     try:
         await org.insert()

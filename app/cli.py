@@ -1,29 +1,27 @@
-"""The `sitebook` command line."""
+"""The `sitebook` command line.
+
+Commands import what they use when they run: `sitebook --help` or `sitebook
+apikey list` should not pay for the import pipeline, openpyxl or uvicorn.
+"""
 
 import asyncio
 import json
 import logging
 import signal
 from collections.abc import Awaitable, Callable
+from enum import IntEnum, StrEnum
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import typer
-import uvicorn
-from rich.console import Console
-from rich.progress import Progress
 
-from app.auth import AlreadyExists, create_api_key, create_org, revoke_api_key
-from app.database import Database
-from app.settings import Settings
-from documents.api_key import ApiKey, Role
-from documents.import_job import FINISHED, ImportJob, ImportRowError, ImportStatus
-from documents.organization import Organization
 from importers.fields import Entity
-from importers.worker import JobRun, claim, work, worker_name
-from resolvers.actor import Actor
-from resolvers.errors import UserFacingError
-from resolvers.imports import ImportRequest, import_file, template_workbook
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from documents.organization import Organization
+    from resolvers.actor import Actor
 
 T = TypeVar("T")
 
@@ -33,14 +31,45 @@ org_cli = typer.Typer(help="Organizations.", no_args_is_help=True)
 apikey_cli = typer.Typer(help="API keys.", no_args_is_help=True)
 cli.add_typer(org_cli, name="org")
 cli.add_typer(apikey_cli, name="apikey")
-# Messages go to stderr so stdout carries only what scripts capture.
-err = Console(stderr=True)
+
+
+class RoleName(StrEnum):
+    """documents.api_key.Role, spelled again so that --help needs no database code;
+    tests/test_cli.py holds the two equal.
+    """
+
+    ADMIN = "admin"
+    OFFICE = "office"
+    FIELD = "field"
+    PARTNER = "partner"
+
+
+ENTITIES = ", ".join(e.value for e in Entity)
+
+
+class ImportExit(IntEnum):
+    """`sitebook import`'s exit status (click itself uses 2 for a bad command line)."""
+
+    ALL_ROWS_IMPORTED = 0
+    NOT_STARTED = 1  # the file, mapping or organization was refused; nothing was read
+    ROWS_FAILED = 3  # the import ran; some rows failed (see the errors printed)
+    JOB_FAILED = 4  # the import stopped: failed or cancelled (see the reason printed)
+
+
+def _err() -> "Console":
+    """Messages go to stderr so stdout carries only what scripts capture."""
+    from rich.console import Console
+
+    return Console(stderr=True)
 
 
 def _with_database(action: Callable[[], Awaitable[T]]) -> T:
     """Run `action` against the database: the running embedded server if there
     is one (see db.uri), else one started for this command and stopped after.
     """
+
+    from app.database import Database
+    from app.settings import Settings
 
     async def run() -> T:
         database = Database(Settings())
@@ -57,6 +86,8 @@ def _with_database(action: Callable[[], Awaitable[T]]) -> T:
 def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
     """Start the GraphQL service (and the embedded database if MONGODB_URI is unset)."""
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    import uvicorn
+
     from app.asgi import create_app
 
     uvicorn.run(create_app(), host=host, port=port, log_level="info")
@@ -68,6 +99,9 @@ def worker(
 ) -> None:
     """Run import workers as their own process, until SIGINT or SIGTERM."""
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    from app.database import Database
+    from app.settings import Settings
+    from importers.worker import work, worker_name
 
     async def run() -> None:
         stop = asyncio.Event()
@@ -78,7 +112,7 @@ def worker(
         database = Database(settings)
         await database.open()
         try:
-            err.print(f"{count} import worker(s) waiting for jobs")
+            _err().print(f"{count} import worker(s) waiting for jobs")
             await asyncio.gather(*(work(database.db, worker_name(n), stop,
                                         settings.import_lease,
                                         patience=settings.import_patience)
@@ -90,16 +124,24 @@ def worker(
 
 
 @org_cli.command("create")
-def org_create(slug: str, name: str | None = typer.Option(None, help="Display name.")) -> None:
+def org_create(slug: str = typer.Argument(..., help="Lowercase letters, digits and single "
+                                          "hyphens, at most 39 characters, e.g. acme-plumbing."),
+               name: str | None = typer.Option(None, help="Display name.")) -> None:
     """Create an organization."""
+    from app.auth import AlreadyExists, create_org, slug_problem
+
+    problem = slug_problem(slug)
+    if problem is not None:
+        _err().print(f"[red]{problem}[/red]")
+        raise typer.Exit(1)
 
     async def create() -> None:
         try:
             await create_org(slug, name)
         except AlreadyExists as exc:
-            err.print(f"[red]{exc}[/red]")
+            _err().print(f"[red]{exc}[/red]")
             raise typer.Exit(1) from None
-        err.print(f"created organization {slug!r}")
+        _err().print(f"created organization {slug!r}")
 
     _with_database(create)
 
@@ -107,17 +149,16 @@ def org_create(slug: str, name: str | None = typer.Option(None, help="Display na
 @apikey_cli.command("create")
 def apikey_create(
     org: str = typer.Option(..., help="The organization's slug."),
-    role: Role = typer.Option(..., help="admin, office, field or partner."),
+    role: RoleName = typer.Option(..., case_sensitive=False,
+                                  help="What the key may do (see README, Roles)."),
     name: str | None = typer.Option(None, help="What the key is for."),
 ) -> None:
     """Create an API key and print it (only it, on stdout); it is not shown again."""
+    from app.auth import create_api_key
+    from documents.api_key import Role
 
     async def create() -> str:
-        found = await Organization.find_one({"slug": org})
-        if found is None:
-            err.print(f"[red]no organization {org!r}[/red]")
-            raise typer.Exit(1)
-        return await create_api_key(found, role, name)
+        return await create_api_key(await _org(org), Role(role.value), name)
 
     typer.echo(_with_database(create))
 
@@ -126,11 +167,10 @@ def apikey_create(
 def apikey_list(org: str = typer.Option(..., help="The organization's slug.")) -> None:
     """List an organization's keys by prefix (the keys themselves are never stored)."""
 
+    from documents.api_key import ApiKey
+
     async def listing() -> None:
-        found = await Organization.find_one({"slug": org})
-        if found is None:
-            err.print(f"[red]no organization {org!r}[/red]")
-            raise typer.Exit(1)
+        found = await _org(org)
         async for key in ApiKey.find({"org_id": found.id}).sort("created_at"):
             state = f"revoked {key.revoked_at:%Y-%m-%d}" if key.revoked_at else "active"
             typer.echo(f"{key.prefix}\t{key.role.value}\t{state}\t{key.name or ''}")
@@ -145,26 +185,34 @@ def apikey_revoke(
 ) -> None:
     """Revoke the key with this prefix; requests with it get HTTP 401 from now on."""
 
+    from app.auth import revoke_api_key
+    from documents.organization import Organization
+
     async def revoke() -> None:
         found = await Organization.find_one({"slug": org})
         if found is None or not await revoke_api_key(found, prefix):
-            err.print(f"[red]{org!r} has no active key that starts with {prefix!r}[/red]")
+            _err().print(f"[red]{org!r} has no active key that starts with {prefix!r}[/red]")
             raise typer.Exit(1)
-        err.print(f"revoked {prefix}")
+        _err().print(f"revoked {prefix}")
 
     _with_database(revoke)
 
 
-def _actor(org: Organization) -> Actor:
+def _actor(org: "Organization") -> "Actor":
     # The command line speaks for the organization with an admin's rights.
+    from documents.api_key import Role
+    from resolvers.actor import Actor
+
     assert org.id is not None
     return Actor(org_id=org.id, org_slug=org.slug, role=Role.ADMIN, settings=org.settings)
 
 
-async def _org(slug: str) -> Organization:
+async def _org(slug: str) -> "Organization":
+    from documents.organization import Organization
+
     found = await Organization.find_one({"slug": slug})
     if found is None:
-        err.print(f"[red]no organization {slug!r}[/red]")
+        _err().print(f"[red]no organization {slug!r}[/red]")
         raise typer.Exit(1)
     return found
 
@@ -183,14 +231,28 @@ def _mapping(path: Path | None) -> list[tuple[int | None, str | None, str]] | No
 def import_command(
     file: Path = typer.Argument(..., exists=True, dir_okay=False, help="CSV, XLSX, XLS or ODS."),
     org: str = typer.Option(..., help="The organization's slug."),
-    entity: Entity = typer.Option(..., help="CUSTOMERS, SITES, CONTACTS, EQUIPMENT, TEMPLATE."),
+    entity: Entity = typer.Option(..., case_sensitive=False,
+                                  help=f"What the file holds: {ENTITIES} (any case)."),
     mapping: Path | None = typer.Option(None, help="A JSON mapping; default: suggested."),
     sheet: str | None = typer.Option(None, help="The sheet to read (default: the first)."),
     no_headers: bool = typer.Option(False, "--no-headers", help="The first row is data."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Check everything, write nothing."),
 ) -> None:
-    """Import a file with the same pipeline as the API, showing progress."""
+    """Import a file with the same pipeline as the API, showing progress.
 
+    Exit status: 0 when every row was imported, 3 when some rows failed, 4 when
+    the import failed or was cancelled, 1 when the file was refused before any
+    row was read.
+    """
+    from rich.progress import Progress
+
+    from app.settings import Settings
+    from documents.import_job import FINISHED, ImportJob, ImportRowError, ImportStatus
+    from importers.worker import JobRun, claim, worker_name
+    from resolvers.errors import UserFacingError
+    from resolvers.imports import ImportRequest, import_file
+
+    err = _err()
     request = ImportRequest(
         entity=entity, file_name=file.name, data=file.read_bytes(), sheet=sheet,
         has_headers=not no_headers, mapping=_mapping(mapping), dry_run=dry_run)
@@ -203,7 +265,7 @@ def import_command(
         except UserFacingError as exc:
             for problem in exc.problems:
                 err.print(f"[red]{problem.code.value}[/red]: {problem.message}")
-            raise typer.Exit(1) from None
+            raise typer.Exit(ImportExit.NOT_STARTED) from None
         assert job.id is not None
         claimed = await claim(worker_name(0), job.id, lease=settings.import_lease)
         database = ImportJob.collection().database
@@ -240,7 +302,9 @@ def import_command(
         column = f", {error.column}" if error.column else ""
         typer.echo(f"  {where}{column}: {error.code}: {error.message}")
     if job.status in (ImportStatus.FAILED, ImportStatus.CANCELLED):
-        raise typer.Exit(1)
+        raise typer.Exit(ImportExit.JOB_FAILED)
+    if totals.failed:
+        raise typer.Exit(ImportExit.ROWS_FAILED)
 
 
 @cli.command()
@@ -249,12 +313,56 @@ def template(
     org: str = typer.Option(..., help="The organization's slug."),
 ) -> None:
     """Write the standard import template, with the organization's lookup lists."""
+    from resolvers.imports import template_workbook
 
     async def build() -> bytes:
         return await template_workbook(_actor(await _org(org)))
 
     out.write_bytes(_with_database(build))
-    err.print(f"wrote {out}")
+    _err().print(f"wrote {out}")
+
+
+@cli.command("schema")
+def schema_command(
+    out: Path = typer.Option(None, "--out", dir_okay=False,
+                             help="Where to write the SDL (default: schema.graphql at the "
+                             "repository's root; - for stdout)."),
+    check: bool = typer.Option(False, "--check", help="Write nothing; exit 1 when the file "
+                               "is not the current schema."),
+    allow_breaking: bool = typer.Option(False, "--allow-breaking", help="Write even when the "
+                                        "change breaks clients of the file's schema."),
+) -> None:
+    """Write the GraphQL schema as SDL, for partners' code generators.
+
+    A change that would break clients of the schema in the file (a field removed,
+    a type changed, a new required argument) is listed and not written unless
+    --allow-breaking says it is deliberate.
+    """
+    from schema.sdl import SDL_FILE, breaking_changes, current_sdl, dangerous_changes
+
+    sdl = current_sdl()
+    if str(out) == "-":
+        typer.echo(sdl, nl=False)
+        return
+    target = out or SDL_FILE
+    old = target.read_text() if target.exists() else None
+    breaking = [] if old is None else breaking_changes(old, sdl)
+    err = _err()
+    for change in breaking:
+        err.print(f"[red]breaking:[/red] {change}")
+    for change in [] if old is None else dangerous_changes(old, sdl):
+        err.print(f"[yellow]dangerous:[/yellow] {change}")
+    if check:
+        if old != sdl:
+            err.print(f"{target} is not the current schema: run `sitebook schema`")
+            raise typer.Exit(1)
+        return
+    if breaking and not allow_breaking:
+        err.print(f"[red]{target} not written[/red]: these changes break clients; make them "
+                  "deliberately with --allow-breaking (and tell partners).")
+        raise typer.Exit(1)
+    target.write_text(sdl)
+    err.print(f"wrote {target}")
 
 
 def main() -> None:

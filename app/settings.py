@@ -1,11 +1,12 @@
 from datetime import timedelta
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from resolvers.imports import ImportLimits
+if TYPE_CHECKING:  # imported when used: the CLI reads settings without the import pipeline
+    from resolvers.imports import ImportLimits
 
 
 class Settings(BaseSettings):
@@ -38,7 +39,9 @@ class Settings(BaseSettings):
                                     validation_alias="SITEBOOK_MAX_IMPORT_COLUMNS")
 
     @property
-    def import_limits(self) -> ImportLimits:
+    def import_limits(self) -> "ImportLimits":
+        from resolvers.imports import ImportLimits
+
         return ImportLimits(self.max_upload_bytes, self.max_import_rows,
                             self.max_import_columns)
 

@@ -58,14 +58,21 @@ def read_phone(value: str, region: str) -> PhoneReading:
 
 
 def normalize_phone(value: str, region: str) -> str:
-    """E.164 form (an extension kept as `;ext=N`); numbers without a country code
-    are read in `region`. ValueError when the number is not valid there.
+    """E.164 form (an extension kept as `;ext=N`) of a number a person types in
+    the API; numbers without a country code are read in `region`. Stricter than
+    an import needs to be only in what it refuses: ValueError when the number is
+    not even possible there (the person can fix it at once).
     """
-    reading = read_phone(value, region)
-    if not reading.normalized:
-        raise ValueError(f"{value.strip()!r} is not a valid phone number in {region} "
+    typed = value.strip()
+    try:
+        number = phonenumbers.parse(typed, region)
+    except phonenumbers.NumberParseException:
+        number = None
+    if number is None or not phonenumbers.is_possible_number(number):
+        raise ValueError(f"{typed!r} is not a valid phone number in {region} "
                          "(give its country code, e.g. +44 20 7946 0958).")
-    return reading.stored
+    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return f"{e164};ext={number.extension}" if number.extension else e164
 
 
 @cache  # built once, on first use

@@ -95,6 +95,9 @@ class ImportJob(TenantDocument):
     dry_run: bool = False
     error_policy: ErrorPolicy = ErrorPolicy.REJECT_FAILED_ROWS
     idempotency_key: str | None = None
+    # sha256 of what the request asked for (resolvers.imports.request_fingerprint):
+    # the same idempotency key with another request is refused, not answered with this job.
+    request_fingerprint: str | None = None
     created_at: datetime = Field(default_factory=utcnow)
     started_at: datetime | None = None
     finished_at: datetime | None = None

@@ -4,7 +4,9 @@ Mapping suggestions, coercion and validation, `importFields` and (later) the
 template all read this list.
 """
 
-from dataclasses import dataclass
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from enum import StrEnum
 from functools import cache
@@ -251,3 +253,60 @@ def field_for(entity: Entity, key: str) -> Field | None:
         label = key[len(CUSTOM_PREFIX):].strip()
         return Field(CUSTOM_PREFIX + label, label) if label else None
     return next((f for f in FIELDS[entity] if f.key == key), None)
+
+
+# The registry speaks of "Customer"; an organization may call them something
+# else (settings.customer_label, e.g. "Client"). Everything a person reads is
+# derived from the registry with the org's word by the functions below, so the
+# registry stays the one source.
+REGISTRY_WORD = "Customer"
+_QUOTED = r"'[^']*'|\"[^\"]*\""
+_WORD = r"\b(?P<word>customers?)\b"
+_HAS_WORD = re.compile(_WORD, re.IGNORECASE)
+
+
+def relabel(text: str, customer_label: str, keep: Iterable[str | None] = ()) -> str:
+    """`text` with the word "customer(s)" replaced by the organization's word, in
+    the same case. Quoted parts and the texts in `keep` (names and values from
+    the data, such as a row's cells) are left alone.
+    """
+    label = customer_label.strip()
+    if not label or label == REGISTRY_WORD or not _HAS_WORD.search(text):
+        return text
+    # "Client" is written "client" mid-sentence; an acronym ("NDIS Participant") keeps its case.
+    lower = label if label[1:2].isupper() else label[0].lower() + label[1:]
+    # Only kept texts that hold the word need guarding (and most hold none, so the
+    # pattern is usually the same one, compiled once).
+    kept = sorted({k for k in keep if k and _HAS_WORD.search(k)}, key=len, reverse=True)
+    protected = "|".join([_QUOTED, *(re.escape(k) for k in kept)])
+    pattern = re.compile(f"(?P<kept>{protected})|{_WORD}", re.IGNORECASE)
+
+    def word_for(match: re.Match[str]) -> str:
+        if match.group("kept"):
+            return match.group(0)
+        found = match.group("word")
+        plural = found[-1] in "sS"
+        word = label if found[0].isupper() else lower
+        if found.isupper() and len(found) > 1:
+            word = word.upper()
+        return word + ("s" if plural and not word.lower().endswith("s") else "")
+
+    return pattern.sub(word_for, text)
+
+
+def labelled_field(target: Field, customer_label: str) -> Field:
+    """A field as the organization reads it: label and description in its word;
+    the registry's own label stays an alias, so files headed either way import.
+    """
+    label = relabel(target.label, customer_label)
+    description = relabel(target.description, customer_label)
+    if label == target.label and description == target.description:
+        return target
+    aliases = tuple(relabel(a, customer_label) for a in target.aliases)
+    return replace(target, label=label, description=description,
+                   aliases=tuple(dict.fromkeys((*aliases, target.label, *target.aliases))))
+
+
+def labelled_fields(entity: Entity, customer_label: str) -> list[Field]:
+    """The registry's fields of `entity` in the organization's word."""
+    return [labelled_field(target, customer_label) for target in FIELDS[entity]]

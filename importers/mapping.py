@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 
-from importers.fields import FIELDS, Entity, field_for
+from importers.fields import REGISTRY_WORD, Entity, field_for, labelled_fields
 
 _FUZZY_THRESHOLD = 80.0
 
@@ -40,9 +40,13 @@ def column_name(index: int, headers: list[str] | None) -> str:
     return letters
 
 
-def suggest(entity: Entity, headers: list[str]) -> list[ColumnMapping]:
+def suggest(entity: Entity, headers: list[str],
+            customer_label: str = REGISTRY_WORD) -> list[ColumnMapping]:
+    """`customer_label`: the organization's word for customers; headers in it
+    and in the registry's word are both recognised.
+    """
     names: dict[str, str] = {}  # normalized label or alias -> field key
-    for target in FIELDS[entity]:
+    for target in labelled_fields(entity, customer_label):
         for name in (target.label, *target.aliases):
             names.setdefault(normalize_header(name), target.key)
     taken: set[str] = set()
@@ -72,12 +76,13 @@ def _looks_like_data(text: str) -> bool:
     return "@" in text or digits * 3 > len(text)
 
 
-def looks_like_headers(entity: Entity, first_row: list[str | None]) -> bool:
+def looks_like_headers(entity: Entity, first_row: list[str | None],
+                       customer_label: str = REGISTRY_WORD) -> bool:
     """True when the first row names fields rather than holding data."""
     texts = [c for c in first_row if c is not None and c.strip()]
     if not texts or any(_looks_like_data(text) for text in texts):
         return False
-    return len(suggest(entity, texts)) >= max(1, len(texts) // 2)
+    return len(suggest(entity, texts, customer_label)) >= max(1, len(texts) // 2)
 
 
 def unknown_fields(entity: Entity, mapping: list[ColumnMapping]) -> list[str]:

@@ -10,7 +10,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from importers.fields import FIELDS, Entity, FieldType
+from importers.fields import Entity, FieldType, labelled_fields, relabel
 
 # Sheets in the order they are imported: product lines name their product, and
 # product lines, sites, contacts and equipment name their customer.
@@ -68,12 +68,12 @@ def build_template(customer_label: str, lists: dict[str, list[str]]) -> bytes:
         title = sheet_titles(entity, customer_label)[0]
         lines.append("")
         lines.append(title)
-        for target in FIELDS[entity]:
+        for target in labelled_fields(entity, customer_label):
             required = " *" if target.required else ""
             detail = f": {target.description}" if target.description else ""
             lines.append(f"  {target.label}{required}{detail}")
     for line in lines:
-        instructions.append([line])
+        instructions.append([relabel(line, customer_label)])
     instructions["A1"].font = Font(bold=True, size=14)
     instructions.column_dimensions["A"].width = 110
 
@@ -91,7 +91,7 @@ def build_template(customer_label: str, lists: dict[str, list[str]]) -> bytes:
     for entity in SHEET_ORDER:
         sheet = workbook.create_sheet(sheet_titles(entity, customer_label)[0],
                                       index=len(workbook.sheetnames) - 1)
-        for column, target in enumerate(FIELDS[entity], start=1):
+        for column, target in enumerate(labelled_fields(entity, customer_label), start=1):
             cell = sheet.cell(row=1, column=column, value=target.label)
             cell.font = Font(bold=True)
             if target.description:

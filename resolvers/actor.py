@@ -51,4 +51,25 @@ class Actor:
 
     def require(self, permission: Permission) -> None:
         if not self.can(permission):
-            raise Forbidden()
+            raise Forbidden(forbidden_message(self.role, permission))
+
+
+# What each permission lets a key do, in the words of a FORBIDDEN message.
+_DOING = {
+    Permission.READ_CUSTOMERS: "reading customers, their sites, contacts and equipment, and "
+    "lookups",
+    Permission.WRITE_CUSTOMERS: "changing customers, sites, contacts and equipment",
+    Permission.ADD_OPEN_LOOKUPS: "adding customer types and lead sources",
+    Permission.ADMINISTER: "changing payment terms, price levels, users and settings",
+    Permission.IMPORT: "importing files and managing mappings",
+    Permission.READ_IMPORTS: "reading import jobs",
+    Permission.MANAGE_PRODUCTS: "changing the product catalog",
+    Permission.READ_FINANCE: "reading product lines, bookings and revenue",
+}
+
+
+def forbidden_message(role: Role, permission: Permission) -> str:
+    """Why a key may not do something, and which roles may."""
+    roles = " or ".join(r.value for r in Role if permission in GRANTS[r])
+    return (f"Your API key's role ({role.value}) may not do this: {_DOING[permission]} "
+            f"needs the {roles} role.")

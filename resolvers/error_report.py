@@ -11,6 +11,7 @@ from bson import ObjectId
 from openpyxl import Workbook
 
 from documents.import_job import ImportJob, ImportRowError, ImportRowIssue, ImportRowWarning
+from importers.fields import relabel
 from importers.issues import RowOutcome
 from importers.mapping import column_name
 from importers.rows import neutralize
@@ -24,8 +25,10 @@ class ReportSheet:
     rows: list[list[str | None]]
 
 
-def _messages(issues: list[ImportRowIssue]) -> str | None:
-    text = "; ".join(f"{i.column}: {i.message}" if i.column else i.message for i in issues)
+def _messages(issues: list[ImportRowIssue], label: str,
+              cells: list[str | None]) -> str | None:
+    text = "; ".join(f"{i.column}: {relabel(i.message, label, cells)}" if i.column
+                     else relabel(i.message, label, cells) for i in issues)
     return neutralize(text) or None
 
 
@@ -61,9 +64,11 @@ async def error_report(actor: Actor, job_id: ObjectId,
         sheet_name = key[0]
         report_sheet = sheets.setdefault(sheet_name, ReportSheet(
             sheet_name, headers.get(sheet_name, job.headers), []))
-        extra = [_messages(row_issues)] if report == "errors" else []
-        extra.append(_messages(warned.get(key, [])))
-        report_sheet.rows.append([neutralize(c) for c in row_issues[0].cells] + extra)
+        # Messages in the organization's word for customers; the row's own values kept.
+        label, cells = actor.settings.customer_label, row_issues[0].cells
+        extra = [_messages(row_issues, label, cells)] if report == "errors" else []
+        extra.append(_messages(warned.get(key, []), label, cells))
+        report_sheet.rows.append([neutralize(c) for c in cells] + extra)
     for report_sheet in sheets.values():
         width = max([len(report_sheet.header),
                      *(len(r) - len(columns) for r in report_sheet.rows)])

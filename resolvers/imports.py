@@ -6,8 +6,11 @@ queues a job; it answers at once, before any row is read. Workers do the rest.
 """
 
 import asyncio
+import hashlib
+import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from beanie import PydanticObjectId
@@ -32,7 +35,7 @@ from documents.product import Product
 from documents.saved_mapping import SavedColumn, SavedMapping
 from importers.context import LOOKUP_FIELDS
 from importers.errors import ImportFileError
-from importers.fields import FIELDS, Entity, Field, field_for
+from importers.fields import Entity, Field, field_for, labelled_fields
 from importers.isolated import check_readable
 from importers.issues import RowIssueCode
 from importers.mapping import column_name, looks_like_headers, normalize_header, suggest
@@ -102,14 +105,15 @@ async def _mapping_request(actor: Actor, request: ImportRequest,
     return None if matched is None else _saved_columns(matched)
 
 
-def _resolve_mapping(request: ImportRequest, headers: list[str]) -> list[MappedColumn]:
+def _resolve_mapping(request: ImportRequest, headers: list[str],
+                     customer_label: str) -> list[MappedColumn]:
     if request.mapping is None:
         if not request.has_headers:
             raise UserFacingError(Problem(
                 ErrorCode.REQUIRED, "A file without headers needs a mapping.",
                 ["input", "mapping"]))
         return [MappedColumn(column=m.column, field=m.field)
-                for m in suggest(request.entity, headers)]
+                for m in suggest(request.entity, headers, customer_label)]
     by_header = {normalize_header(h): i for i, h in enumerate(headers) if h}
     problems: list[Problem] = []
     mapped: list[MappedColumn] = []
@@ -169,7 +173,8 @@ async def _template_parts(actor: Actor, data: bytes) -> tuple[list[ImportPart], 
             first = next(open_rows(data, sheet).rows, [])
             headers = [cell_text(c) or "" for c in first]
             mapping = [MappedColumn(column=m.column, field=m.field)
-                       for m in suggest(entity, headers) if m.confidence == 1.0]
+                       for m in suggest(entity, headers, actor.settings.customer_label)
+                       if m.confidence == 1.0]
             mapped = {m.column for m in mapping}
             skipped += [Skipped(sheet, header, RowIssueCode.UNMAPPED_COLUMN,
                                 f"Column {header!r} is no field of this sheet: its values are "
@@ -188,13 +193,59 @@ async def _template_parts(actor: Actor, data: bytes) -> tuple[list[ImportPart], 
     return [found[e] for e in SHEET_ORDER if e in found], skipped
 
 
+# As Stripe does: a key is remembered for a day, then may be used again.
+IDEMPOTENCY_WINDOW = timedelta(hours=24)
+
+
+def request_fingerprint(request: ImportRequest) -> str:
+    """A hash of everything that decides what an import does: the file's bytes,
+    the entity, sheet, headers, mapping, mode, dry run and error policy. The
+    file's name is left out: the same bytes under another name import the same.
+    """
+    described = {
+        "file": hashlib.sha256(request.data).hexdigest(),
+        "entity": request.entity.value, "sheet": request.sheet,
+        "has_headers": request.has_headers,
+        "mapping": None if request.mapping is None else [list(m) for m in request.mapping],
+        "mode": request.mode.value, "match_by": request.match_by.value,
+        "dry_run": request.dry_run,
+        "error_policy": request.error_policy.value,
+        "saved_mapping_id": None if request.saved_mapping_id is None
+        else str(request.saved_mapping_id),
+        "save_mapping_as": request.save_mapping_as,
+    }
+    return hashlib.sha256(json.dumps(described, sort_keys=True).encode()).hexdigest()
+
+
+async def _job_of_key(actor: Actor, key: str, fingerprint: str) -> ImportJob | None:
+    """The job an idempotency key already started, if the request is the same;
+    None when the key is new or has expired (an expired key is released).
+    """
+    found = await ImportJob.find_in(actor.org_id, {"idempotency_key": key})
+    if not found:
+        return None
+    job = found[0]
+    if job.created_at < utcnow() - IDEMPOTENCY_WINDOW:
+        await ImportJob.collection().update_one(
+            ImportJob.scoped(actor.org_id, {"_id": job.id, "idempotency_key": key}),
+            {"$unset": {"idempotency_key": ""}})
+        return None
+    if job.request_fingerprint != fingerprint:
+        raise UserFacingError(Problem(
+            ErrorCode.IDEMPOTENCY_KEY_REUSED,
+            f"The idempotency key {key!r} was used at {job.created_at:%Y-%m-%d %H:%M} UTC for "
+            "another request (a different file or options); use a new key for a new import.",
+            ["input", "idempotencyKey"]))
+    return job
+
+
 async def import_file(actor: Actor, request: ImportRequest, limits: ImportLimits) -> ImportJob:
     actor.require(Permission.IMPORT)
+    fingerprint = request_fingerprint(request)
     if request.idempotency_key:
-        existing = await ImportJob.find_in(actor.org_id,
-                                           {"idempotency_key": request.idempotency_key})
-        if existing:
-            return existing[0]
+        existing = await _job_of_key(actor, request.idempotency_key, fingerprint)
+        if existing is not None:
+            return existing
     _check_size(request.data, limits)
     try:
         await check_readable(request.data)
@@ -214,7 +265,8 @@ async def import_file(actor: Actor, request: ImportRequest, limits: ImportLimits
             "read.", ["file"]))
     headers = [cell_text(c) or "" for c in first_row] if request.has_headers else []
     request.mapping = await _mapping_request(actor, request, headers)
-    mapping = [] if parts else _resolve_mapping(request, headers)
+    mapping = [] if parts else _resolve_mapping(request, headers,
+                                                actor.settings.customer_label)
     if request.save_mapping_as:
         await mappings.mapping_save(actor, request.save_mapping_as, request.entity,
                                     request.has_headers, [
@@ -229,14 +281,16 @@ async def import_file(actor: Actor, request: ImportRequest, limits: ImportLimits
         has_headers=request.has_headers, headers=headers, mapping=mapping,
         mode=request.mode, match_by=request.match_by, dry_run=request.dry_run,
         error_policy=request.error_policy, idempotency_key=request.idempotency_key,
+        request_fingerprint=fingerprint,
         parts=parts, max_rows=limits.max_rows,
     )
     try:
         await ImportJob.collection().insert_one(job.to_mongo())
     except DuplicateKeyError:  # the same key, sent twice at once
-        found = await ImportJob.find_in(actor.org_id,
-                                        {"idempotency_key": request.idempotency_key})
-        return found[0]
+        assert request.idempotency_key is not None
+        raced = await _job_of_key(actor, request.idempotency_key, fingerprint)
+        assert raced is not None, "the key's job was created within the window"
+        return raced
     if skipped:  # on the header row (row 1) of their sheet, before any data row
         await ImportRowWarning.collection().insert_many([
             {k: v for k, v in ImportRowWarning(
@@ -362,8 +416,9 @@ async def template_workbook(actor: Actor) -> bytes:
 
 
 def import_fields(actor: Actor, entity: Entity) -> list[Field]:
+    """The registry's fields, labelled in the organization's word for customers."""
     actor.require(Permission.IMPORT)
-    return FIELDS[entity]
+    return labelled_fields(entity, actor.settings.customer_label)
 
 
 @dataclass
@@ -404,7 +459,7 @@ async def import_analyze(actor: Actor, entity: Entity, file_name: str, data: byt
         rows = (row for row in opened.rows if any(c is not None for c in row))
         first = [cell_text(c) for c in next(rows, [])]
         if has_headers is None:
-            has_headers = looks_like_headers(entity, first)
+            has_headers = looks_like_headers(entity, first, actor.settings.customer_label)
         sample: list[list[str | None]] = [] if has_headers else [first]
         count = 0 if has_headers else 1
         for row in rows:
@@ -419,9 +474,11 @@ async def import_analyze(actor: Actor, entity: Entity, file_name: str, data: byt
     if matched is not None:
         request = ImportRequest(entity=entity, file_name=file_name, data=b"",
                                 mapping=_saved_columns(matched))
-        proposal = [(m.column, m.field, 1.0) for m in _resolve_mapping(request, headers)]
+        proposal = [(m.column, m.field, 1.0)
+                    for m in _resolve_mapping(request, headers, actor.settings.customer_label)]
     else:
-        proposal = [(m.column, m.field, m.confidence) for m in suggest(entity, headers)]
+        proposal = [(m.column, m.field, m.confidence)
+                    for m in suggest(entity, headers, actor.settings.customer_label)]
     mapped = {column for column, _, _ in proposal}
     return Analysis(
         file_name=file_name, format=opened.format.value, sheets=opened.sheets,

@@ -30,12 +30,15 @@ async def list_lookup(actor: Actor, document: type[L]) -> list[L]:
     return await document.find_in(actor.org_id, sort=[("name_key", 1)])
 
 
-async def lookup_create(actor: Actor, document: type[L], fields: dict[str, Any]) -> L:
+async def lookup_create(actor: Actor, document: type[L], fields: dict[str, Any],
+                        name_path: tuple[str, ...] = ("input", "name")) -> L:
+    """`name_path`: the argument that gave the name (`name` itself for the
+    mutations that take it alone)."""
     actor.require(_CREATE_PERMISSION[document])
     problems: list[Problem] = []
     name = clean_text(fields.get("name"))
     if not name:
-        problems.append(Problem(ErrorCode.REQUIRED, "A name is required.", ["input", "name"]))
+        problems.append(Problem(ErrorCode.REQUIRED, "A name is required.", list(name_path)))
     extra = {k: v for k, v in fields.items() if k not in ("name", "email")}
     entry = document(
         id=PydanticObjectId(),
@@ -51,7 +54,7 @@ async def lookup_create(actor: Actor, document: type[L], fields: dict[str, Any])
         await document.collection().insert_one(entry.to_mongo())
     except DuplicateKeyError:
         raise UserFacingError(
-            Problem(ErrorCode.DUPLICATE, f"{name!r} already exists.", ["input", "name"])
+            Problem(ErrorCode.DUPLICATE, f"{name!r} already exists.", list(name_path))
         ) from None
     return entry
 

@@ -35,14 +35,24 @@ async def mapping_save(actor: Actor, name: str | None, entity: Entity, has_heade
     if not label:
         problems.append(Problem(ErrorCode.REQUIRED, "A saved mapping needs a name.",
                                 ["input", "name"]))
+    fed_by: dict[str, int] = {}  # field key -> the first mapping entry that feeds it
     for index, column in enumerate(columns):
         if column.column < 0 and not (has_headers and column.header):
             problems.append(Problem(ErrorCode.REQUIRED, "Give a column (or, with headers, a "
                                     "header).", ["input", "mapping", str(index)]))
-        if field_for(entity, column.field) is None:
+        target = field_for(entity, column.field)
+        if target is None:
             problems.append(Problem(ErrorCode.UNKNOWN_FIELD,
                                     f"{column.field!r} is not a {entity.value} field.",
                                     ["input", "mapping", str(index), "field"]))
+        elif target.key in fed_by:
+            # One of the two would be dropped without a word: say so instead.
+            problems.append(Problem(ErrorCode.DUPLICATE,
+                                    f"{target.key!r} is already fed by mapping entry "
+                                    f"{fed_by[target.key]}; map one column to each field.",
+                                    ["input", "mapping", str(index), "field"]))
+        else:
+            fed_by[target.key] = index
     if problems:
         raise UserFacingError(*problems)
     assert label is not None

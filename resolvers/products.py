@@ -64,7 +64,7 @@ def _apply(product: Product, fields: dict[str, Any]) -> list[Problem]:
             if value is None:
                 label = "An import id" if key == "import_id" else "A name"
                 problems.append(Problem(ErrorCode.REQUIRED, f"{label} is required.",
-                                        ["input", key]))
+                                        ["input", "importId" if key == "import_id" else key]))
             else:
                 setattr(product, key, value)
     product.import_key = name_key(product.import_id)

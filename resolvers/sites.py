@@ -17,12 +17,24 @@ def site_of(customer: Customer, site_id: ObjectId) -> Site:
     return next(site for site in customer.sites if site.id == site_id)
 
 
+def _line1_after(site: Site, changes: dict[str, Any]) -> str | None:
+    """The site's address line 1 once `changes` are applied."""
+    if "address" not in changes:
+        return site.address.line1
+    if changes["address"] is None:  # the address is cleared
+        return None
+    line1: str | None = changes["address"].get("line1", site.address.line1)
+    return line1
+
+
 def _apply(actor: Actor, customer: Customer, site: Site, changes: dict[str, Any]) -> None:
     problems: list[Problem] = []
     if "name" in changes:
-        name = clean_text(changes["name"])
+        # As the import does: a site without a name is named after its address line 1.
+        name = clean_text(changes["name"]) or clean_text(_line1_after(site, changes))
         if not name:
-            problems.append(Problem(ErrorCode.REQUIRED, "A site needs a name.", ["input", "name"]))
+            problems.append(Problem(ErrorCode.REQUIRED, "A site needs a name, or an address "
+                                    "line 1 to be named after.", ["input", "name"]))
         elif any(
             other.id != site.id and name_key(other.name) == name_key(name)
             for other in customer.sites

@@ -55,8 +55,7 @@ def apply_contact_details(
         if isinstance(value, Problem):
             problems.append(value)
             continue
+        setattr(target, key, value)
         if key != "email" and hasattr(target, "typed_phones"):
             # What the API stores is E.164 (or nothing): no longer a phone kept as typed.
             target.typed_phones = [k for k in target.typed_phones if k != key]
-        else:
-            setattr(target, key, value)

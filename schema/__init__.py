@@ -11,6 +11,7 @@ from strawberry.types import ExecutionContext
 
 from schema.admin_mutations import AdminMutations
 from schema.customer_mutations import CustomerMutations
+from schema.descriptions import describe
 from schema.embedded_mutations import EmbeddedMutations
 from schema.errors import MaskUnexpectedErrors
 from schema.imports import ImportJob, ImportMutations, ImportQueries, ImportSubscriptions
@@ -37,6 +38,10 @@ Mutation = merge_types(
 
 
 class Schema(strawberry.Schema):
+    # Entries of schema/descriptions.py that name nothing or repeat an inline
+    # description; a test requires none.
+    description_problems: list[str]
+
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
@@ -52,7 +57,7 @@ def build_schema(introspection: bool = True) -> Schema:
     extensions: list[Callable[[], SchemaExtension]] = [*limit_extensions(), MaskUnexpectedErrors]
     if not introspection:
         extensions.append(DisableIntrospection)
-    return Schema(
+    built = Schema(
         query=Query,
         mutation=Mutation,
         subscription=ImportSubscriptions,
@@ -63,3 +68,5 @@ def build_schema(introspection: bool = True) -> Schema:
         # "Did you mean ...?" would spell out the schema to anyone guessing at it.
         config=StrawberryConfig(disable_field_suggestions=True),
     )
+    built.description_problems = describe(built._schema)
+    return built

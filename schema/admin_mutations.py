@@ -51,8 +51,9 @@ class SettingsPayload:
 
 
 
-def _create(info: Info, document: type[lookups.Lookup], fields: dict[str, Any]) -> Awaitable[Any]:
-    return lookup_resolvers.lookup_create(info.context.actor, document, fields)
+def _create(info: Info, document: type[lookups.Lookup], fields: dict[str, Any],
+            name_path: tuple[str, ...] = ("input", "name")) -> Awaitable[Any]:
+    return lookup_resolvers.lookup_create(info.context.actor, document, fields, name_path)
 
 
 @strawberry.type
@@ -60,7 +61,7 @@ class AdminMutations:
     @strawberry.mutation(description='Add a customer type (office staff may, as "+Add New").')
     async def customer_type_create(self, info: Info, name: str) -> CustomerTypePayload:
         return await payload(
-            _create(info, lookups.CustomerType, {"name": name}),
+            _create(info, lookups.CustomerType, {"name": name}, ("name",)),
             lambda doc: CustomerTypePayload(customer_type=CustomerType.from_doc(doc)),
             CustomerTypePayload,
         )
@@ -68,7 +69,7 @@ class AdminMutations:
     @strawberry.mutation(description='Add a lead source (office staff may, as "+Add New").')
     async def lead_source_create(self, info: Info, name: str) -> LeadSourcePayload:
         return await payload(
-            _create(info, lookups.LeadSource, {"name": name}),
+            _create(info, lookups.LeadSource, {"name": name}, ("name",)),
             lambda doc: LeadSourcePayload(lead_source=LeadSource.from_doc(doc)),
             LeadSourcePayload,
         )

@@ -21,13 +21,20 @@ strawberry.enum(ErrorCode)
 class UserError:
     code: ErrorCode
     message: str
-    # Path of the input field at fault, e.g. ["input", "email"].
+    # Path of the argument at fault, in camelCase, e.g. ["input", "email"].
     field: list[str]
 
 
 def user_errors(exc: UserFacingError) -> list[UserError]:
     """A mutation's expected failures, as its payload's userErrors."""
-    return [UserError(code=p.code, message=p.message, field=p.field) for p in exc.problems]
+    return [UserError(code=p.code, message=p.message, field=[_camel(part) for part in p.field])
+            for p in exc.problems]
+
+
+def _camel(part: str) -> str:
+    # The path names GraphQL arguments, spelled as the schema spells them.
+    head, *rest = part.split("_")
+    return head + "".join(word[:1].upper() + word[1:] for word in rest)
 
 
 D = TypeVar("D")

@@ -10,7 +10,7 @@ from strawberry.file_uploads import Upload
 from documents import import_job as docs
 from documents import saved_mapping as saved_docs
 from documents.import_job import ErrorPolicy, ImportMode, ImportStatus, MatchBy
-from importers.fields import Entity, FieldType
+from importers.fields import Entity, FieldType, relabel
 from importers.issues import RowIssueCode, RowOutcome
 from importers.mapping import column_name
 from resolvers import imports, mappings
@@ -140,10 +140,12 @@ class ImportJob(Node):
     async def row_errors(self, info: Info, first: int | None = None,
                          after: str | None = None) -> Connection[ImportRowError]:
         page = await imports.row_errors(info.context.actor, self._doc, first, after)
+        label = info.context.actor.settings.customer_label
         return connection(page, [
             ImportRowError(sheet=e.sheet, row=e.row, column=e.column, field=e.field,
-                           value=e.value, code=RowIssueCode(e.code), message=e.message)
-            for _, e in page.items])
+                           value=e.value, code=RowIssueCode(e.code),
+                           message=relabel(e.message, label, [*e.cells, e.value]))
+            for _, e in page.items], after)
 
     @strawberry.field(description="The rows that landed with warnings, and the warnings of "
                       "failed rows, with row, column, value and reason.")
@@ -154,12 +156,14 @@ class ImportJob(Node):
     async def row_warnings(self, info: Info, first: int | None = None,
                            after: str | None = None) -> Connection[ImportRowWarning]:
         page = await imports.row_warnings(info.context.actor, self._doc, first, after)
+        label = info.context.actor.settings.customer_label
         return connection(page, [
             ImportRowWarning(sheet=w.sheet, row=w.row, column=w.column, field=w.field,
-                             value=w.value, code=RowIssueCode(w.code), message=w.message,
+                             value=w.value, code=RowIssueCode(w.code),
+                             message=relabel(w.message, label, [*w.cells, w.value]),
                              outcome=RowOutcome(outcome) if (
                                  outcome := getattr(w, "outcome", None)) else None)
-            for _, w in page.items])
+            for _, w in page.items], after)
 
 
 @strawberry.type
@@ -388,7 +392,7 @@ class ImportQueries:
             info.context.actor, first, after,
             given.status.value if given.status else None,
             given.entity.value if given.entity else None)
-        return connection(page, [ImportJob.from_doc(job) for _, job in page.items])
+        return connection(page, [ImportJob.from_doc(job) for _, job in page.items], after)
 
     @strawberry.field
     async def saved_mappings(self, info: Info, entity: Entity) -> list[SavedMapping]:

@@ -210,8 +210,9 @@ class ProductPayload:
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
-def _line_connection(page: Page[docs.ProductLine]) -> Connection[ProductLine]:
-    return connection(page, [ProductLine.from_doc(line) for _, line in page.items])
+def _line_connection(page: Page[docs.ProductLine], after: str | None
+                     ) -> Connection[ProductLine]:
+    return connection(page, [ProductLine.from_doc(line) for _, line in page.items], after)
 
 
 async def customer_product_lines(info: Info, customer_id: PydanticObjectId | None,
@@ -219,7 +220,7 @@ async def customer_product_lines(info: Info, customer_id: PydanticObjectId | Non
                                  ) -> Connection[ProductLine]:
     page = await product_lines.list_lines(info.context.actor, first, after,
                                           product_lines.LineQuery(customer_id=customer_id))
-    return _line_connection(page)
+    return _line_connection(page, after)
 
 
 @strawberry.type
@@ -231,7 +232,7 @@ class ProductQueries:
         given = filter or ProductFilter()
         page = await products.list_products(info.context.actor, first, after, products.ProductQuery(
             search=given.search, recurring=given.recurring, active=given.active))
-        return connection(page, [Product.from_doc(p) for _, p in page.items])
+        return connection(page, [Product.from_doc(p) for _, p in page.items], after)
 
     @strawberry.field
     async def product(self, info: Info, id: strawberry.ID) -> Product | None:  # noqa: A002
@@ -250,7 +251,7 @@ class ProductQueries:
             product_id=optional_id(given.product_id, "Product"),
             opportunity=given.opportunity, renewal=given.renewal,
             billing_from=given.billing_from, billing_to=given.billing_to))
-        return _line_connection(page)
+        return _line_connection(page, after)
 
     @strawberry.field
     async def product_line(self, info: Info, id: strawberry.ID  # noqa: A002
@@ -268,7 +269,7 @@ class ProductQueries:
                                               product_lines.LineQuery(
             customer_id=optional_id(given.customer_id, "Customer"), booked=True,
             booked_from=given.from_, booked_to=given.to))
-        return connection(page, [Booking.from_line(line) for _, line in page.items])
+        return connection(page, [Booking.from_line(line) for _, line in page.items], after)
 
     @strawberry.field(description="Recognized revenue per month, summed over the lines: even "
                       "over each line's term, or by its custom method.")

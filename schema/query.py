@@ -1,14 +1,21 @@
 """The Query type."""
 
+import asyncio
+from typing import Annotated
+
 import strawberry
 
 from documents import lookups
-from resolvers import customer_queries, product_lines, products, site_queries
+from resolvers import customer_queries, imports, mappings, product_lines, products, site_queries
 from resolvers import lookups as lookup_resolvers
+from resolvers.actor import Actor
 from resolvers.customer_queries import CustomerQuery
+from resolvers.errors import ErrorCode, Problem, UserFacingError
+from resolvers.pagination import MAX_PAGE
 from resolvers.site_queries import SiteQuery
 from schema.context import Info
 from schema.ids import from_global_id, optional_id, parse_global_id
+from schema.imports import ImportJob, SavedMapping
 from schema.inputs import CustomerFilter, SiteFilter
 from schema.products import Product, ProductLine
 from schema.types import (
@@ -27,6 +34,7 @@ from schema.types import (
     connection,
 )
 
+MAX_NODES = MAX_PAGE
 _EMBEDDED = {"Site": "sites._id", "Contact": "contacts._id", "Equipment": "equipment._id"}
 
 
@@ -51,7 +59,7 @@ class Query:
             updated_since=given.updated_since,
         )
         page = await customer_queries.list_customers(info.context.actor, first, after, query)
-        return connection(page, [Customer.from_doc(doc) for _, doc in page.items])
+        return connection(page, [Customer.from_doc(doc) for _, doc in page.items], after)
 
     @strawberry.field
     async def customer(self, info: Info, id: strawberry.ID) -> Customer | None:  # noqa: A002
@@ -80,39 +88,37 @@ class Query:
             updated_since=given.updated_since,
         )
         page = await site_queries.list_sites(info.context.actor, first, after, query)
-        return connection(page, [Site.from_doc(site, owner) for _, (site, owner) in page.items])
+        return connection(page, [Site.from_doc(site, owner) for _, (site, owner) in page.items],
+                          after)
 
-    @strawberry.field
-    async def node(self, info: Info, id: strawberry.ID) -> Node | None:  # noqa: A002
-        parsed = parse_global_id(id)
-        if parsed is None:
-            return None
-        type_name, object_id = parsed
-        actor = info.context.actor
-        if type_name == "Customer":
-            found = await customer_queries.get_customer(actor, object_id)
-            return None if found is None else Customer.from_doc(found)
-        if type_name in _EMBEDDED:
-            owner = await customer_queries.customer_owning(actor, _EMBEDDED[type_name], object_id)
-            if owner is None:
-                return None
-            if type_name == "Site":
-                return next(Site.from_doc(s, owner) for s in owner.sites if s.id == object_id)
-            if type_name == "Contact":
-                return next(Contact.from_doc(c) for c in owner.contacts if c.id == object_id)
-            return next(Equipment.from_doc(e, owner) for e in owner.equipment if e.id == object_id)
-        if type_name == "Product":
-            product = await products.get_product(actor, object_id)
-            return None if product is None else Product.from_doc(product)
-        if type_name == "ProductLine":
-            line = await product_lines.get_line(actor, object_id)
-            return None if line is None else ProductLine.from_doc(line)
-        lookup = _LOOKUP_TYPES.get(type_name)
-        if lookup is None:
-            return None
-        document, graphql_type = lookup
-        doc = await lookup_resolvers.get_lookup(actor, document, object_id)
-        return None if doc is None else graphql_type.from_doc(doc)  # type: ignore[attr-defined]
+    @strawberry.field(description="The object with this id, of any type that implements "
+                      "Node; null when there is none in your organization.")
+    async def node(
+        self, info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(  # noqa: A002
+            description="A global id, as any object's `id` gives it.")],
+    ) -> Node | None:
+        return await _node(info.context.actor, id)
+
+    @strawberry.field(description=f"The objects with these ids, in the same order, null for "
+                      f"each that is not found; at most {MAX_NODES} ids.")
+    async def nodes(
+        self, info: Info,
+        ids: Annotated[list[strawberry.ID], strawberry.argument(
+            description="Global ids, of any types.")],
+    ) -> list[Node | None]:
+        if len(ids) > MAX_NODES:
+            raise UserFacingError(Problem(
+                ErrorCode.INVALID, f"At most {MAX_NODES} ids at once; {len(ids)} were given.",
+                ["ids"]))
+        # One lookup per id (each through its type's resolver, which checks the
+        # role), sent together rather than one after another.
+        found = await asyncio.gather(*(_node(info.context.actor, given) for given in ids),
+                                     return_exceptions=True)
+        for result in found:
+            if isinstance(result, BaseException):
+                raise result
+        return [result for result in found if not isinstance(result, BaseException)]
 
     @strawberry.field
     async def customer_types(self, info: Info) -> list[CustomerType]:
@@ -144,6 +150,43 @@ class Query:
         current = info.context.actor.settings
         return Settings(customer_label=current.customer_label,
                         default_region=current.default_region, date_order=current.date_order)
+
+
+async def _node(actor: Actor, global_id: str) -> Node | None:
+    parsed = parse_global_id(global_id)
+    if parsed is None:
+        return None
+    type_name, object_id = parsed
+    if type_name == "Customer":
+        found = await customer_queries.get_customer(actor, object_id)
+        return None if found is None else Customer.from_doc(found)
+    if type_name in _EMBEDDED:
+        owner = await customer_queries.customer_owning(actor, _EMBEDDED[type_name], object_id)
+        if owner is None:
+            return None
+        if type_name == "Site":
+            return next(Site.from_doc(s, owner) for s in owner.sites if s.id == object_id)
+        if type_name == "Contact":
+            return next(Contact.from_doc(c) for c in owner.contacts if c.id == object_id)
+        return next(Equipment.from_doc(e, owner) for e in owner.equipment if e.id == object_id)
+    if type_name == "Product":
+        product = await products.get_product(actor, object_id)
+        return None if product is None else Product.from_doc(product)
+    if type_name == "ProductLine":
+        line = await product_lines.get_line(actor, object_id)
+        return None if line is None else ProductLine.from_doc(line)
+    if type_name == "ImportJob":
+        job = await imports.get_import_job(actor, object_id)
+        return None if job is None else ImportJob.from_doc(job)
+    if type_name == "SavedMapping":
+        saved = await mappings.get_saved_mapping(actor, object_id)
+        return None if saved is None else SavedMapping.from_doc(saved)
+    lookup = _LOOKUP_TYPES.get(type_name)
+    if lookup is None:
+        return None
+    document, graphql_type = lookup
+    doc = await lookup_resolvers.get_lookup(actor, document, object_id)
+    return None if doc is None else graphql_type.from_doc(doc)  # type: ignore[attr-defined]
 
 
 _LOOKUP_TYPES: dict[str, tuple[type[lookups.Lookup], type]] = {

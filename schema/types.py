@@ -9,9 +9,10 @@ import strawberry
 from documents import customer as docs
 from documents import lookups
 from documents.customer import InvoicingOption
-from resolvers.pagination import Page
+from resolvers.errors import ErrorCode, Problem, UserFacingError
+from resolvers.pagination import MAX_PAGE, Page, page_size
 from schema.context import Info
-from schema.ids import to_global_id
+from schema.ids import from_global_id, to_global_id
 
 if TYPE_CHECKING:
     from schema.products import ProductLine
@@ -217,6 +218,30 @@ class Billing:
         return None if found is None else Customer.from_doc(found)
 
 
+# A customer's sites, contacts and equipment are stored in the customer's own
+# document (read and written with it, atomically), so they come whole with it:
+# MongoDB bounds a document at 16 MB. These arguments page through them.
+_HELD = ("They are part of the customer, so all come at once unless `first` is given; "
+         "the database bounds a customer at 16 MB (tens of thousands of sites).")
+_First = Annotated[int | None, strawberry.argument(
+    description=f"At most this many (0 to {MAX_PAGE}); left out: all.")]
+_After = Annotated[strawberry.ID | None, strawberry.argument(
+    description="The id of the last item of the previous page: the items after it.")]
+E = TypeVar("E", docs.Site, docs.Contact, docs.Equipment)
+
+
+def _window(items: list[E], first: int | None, after: str | None, type_name: str) -> list[E]:
+    start = 0
+    if after is not None:
+        wanted = from_global_id(after, type_name)
+        start = next((i + 1 for i, item in enumerate(items) if item.id == wanted), -1)
+        if start < 0:
+            raise UserFacingError(Problem(
+                ErrorCode.INVALID, f"after is not the id of one of this customer's "
+                f"{type_name.lower()} items.", ["after"]))
+    return items[start:] if first is None else items[start:start + page_size(first)]
+
+
 @strawberry.type
 class Customer(Node):
     name: str
@@ -319,17 +344,21 @@ class Customer(Node):
             _doc=arrangement,
         )
 
-    @strawberry.field
-    def sites(self) -> list[Site]:
-        return [Site.from_doc(site, self._doc) for site in self._doc.sites]
+    @strawberry.field(description=f"The customer's sites, in the order they were added. {_HELD}")
+    def sites(self, first: _First = None, after: _After = None) -> list[Site]:
+        return [Site.from_doc(site, self._doc)
+                for site in _window(self._doc.sites, first, after, "Site")]
 
-    @strawberry.field
-    def contacts(self) -> list[Contact]:
-        return [Contact.from_doc(contact) for contact in self._doc.contacts]
+    @strawberry.field(description=f"The customer's contacts, in the order they were added. "
+                      f"{_HELD}")
+    def contacts(self, first: _First = None, after: _After = None) -> list[Contact]:
+        return [Contact.from_doc(contact)
+                for contact in _window(self._doc.contacts, first, after, "Contact")]
 
-    @strawberry.field
-    def equipment(self) -> list[Equipment]:
-        return [Equipment.from_doc(item, self._doc) for item in self._doc.equipment]
+    @strawberry.field(description=f"The customer's equipment, in the order it was added. {_HELD}")
+    def equipment(self, first: _First = None, after: _After = None) -> list[Equipment]:
+        return [Equipment.from_doc(item, self._doc)
+                for item in _window(self._doc.equipment, first, after, "Equipment")]
 
     @strawberry.field
     def custom_fields(self) -> list[CustomField]:
@@ -353,38 +382,54 @@ class Settings:
 N = TypeVar("N")
 
 
-@strawberry.type
+@strawberry.type(description="Where a page is in its list (Relay). Lists are read forward only "
+                  "(`first`, `after`), with keyset cursors.")
 class PageInfo:
-    has_next_page: bool
-    end_cursor: str | None
+    has_next_page: bool = strawberry.field(description="Whether more items follow this page.")
+    has_previous_page: bool = strawberry.field(
+        description="Whether items come before this page: true when it was asked for `after` "
+        "a cursor (Relay allows this answer when paging forward).")
+    start_cursor: str | None = strawberry.field(
+        description="The first item's cursor; null when the page is empty.")
+    end_cursor: str | None = strawberry.field(
+        description="The last item's cursor, for `after` to get the next page; null when the "
+        "page is empty.")
 
 
-@strawberry.type
+@strawberry.type(description="An item of a list, with its cursor.")
 class Edge(Generic[N]):
-    cursor: str
-    node: N
+    cursor: str = strawberry.field(description="Give it as `after` to read what follows.")
+    node: N = strawberry.field(description="The item.")
 
 
-@strawberry.type
+@strawberry.type(description="A page of a list (a Relay connection).")
 class Connection(Generic[N]):
-    edges: list[Edge[N]]
-    page_info: PageInfo
+    edges: list[Edge[N]] = strawberry.field(description="The page's items with their cursors.")
+    nodes: list[N] = strawberry.field(description="The page's items, when cursors are not needed.")
+    page_info: PageInfo = strawberry.field(description="Where this page is in the list.")
     _page: strawberry.Private[Page[Any]]
 
-    @strawberry.field
+    @strawberry.field(description="How many items the whole list has, whatever the page; costs "
+                      "a count, so ask for it only when needed.")
     async def total_count(self) -> int:
         return await self._page.count()
 
 
-def connection(page: Page[Any], nodes: list[N]) -> Connection[N]:
+def connection(page: Page[Any], nodes: list[N], after: str | None = None) -> Connection[N]:
+    """A connection of `nodes`, the page's items as GraphQL objects; `after`: the
+    cursor the page was asked for.
+    """
     edges = [
         Edge(cursor=cursor, node=node)
         for (cursor, _), node in zip(page.items, nodes, strict=True)
     ]
     return Connection(
         edges=edges,
+        nodes=nodes,
         page_info=PageInfo(
-            has_next_page=page.has_next_page, end_cursor=edges[-1].cursor if edges else None
+            has_next_page=page.has_next_page, has_previous_page=after is not None,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
         ),
         _page=page,
     )

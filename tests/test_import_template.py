@@ -28,17 +28,18 @@ async def test_template_sheets_columns_and_lists(org: Org) -> None:
     assert workbook.sheetnames == ["Instructions", "Clients", "Products", "Product Lines",
                                    "Sites", "Contacts", "Equipment", "Lists"]
     line_headers = [cell.value for cell in workbook["Product Lines"][1]]
-    assert line_headers[:4] == ["ID", "Customer", "Opportunity", "Product"]
+    # The organization's word for customers, in every header that says it.
+    assert line_headers[:4] == ["ID", "Client", "Opportunity", "Product"]
     (product_rule,) = [v for v in workbook["Product Lines"].data_validations.dataValidation
                        if str(v.sqref).startswith("D2")]
     assert product_rule.errorStyle == "warning"  # a product may come from the Products sheet
     sites = workbook["Sites"]
     assert sites["A1"].value == "Site Name"
     assert sites["B1"].value == "Address Line 1"
-    assert sites["E1"].value == "Billing Customer"
+    assert sites["E1"].value == "Billing Client"
     clients = workbook["Clients"]
     headers = [cell.value for cell in clients[1]]
-    type_column = headers.index("Customer Type") + 1
+    type_column = headers.index("Client Type") + 1
     validations = clients.data_validations.dataValidation
     lists = workbook["Lists"]
     (type_rule,) = [v for v in validations

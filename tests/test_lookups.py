@@ -11,8 +11,9 @@ async def test_office_adds_customer_types_and_lead_sources(org: Org) -> None:
                      "{ leadSource { name } userErrors { code } } }")
     errors = await org.user_errors('mutation { customerTypeCreate(name: " residential ") '
                                    "{ customerType { name } userErrors { code message field } } }")
+    # customerTypeCreate takes `name` itself, not an input: the path is the argument.
     assert errors == [{"code": "DUPLICATE", "message": "'residential' already exists.",
-                       "field": ["input", "name"]}]
+                       "field": ["name"]}]
     data = await org.gql("{ customerTypes { name } leadSources { name } }", role=Role.FIELD)
     assert data == {"customerTypes": [{"name": "Commercial"}, {"name": "Residential"}],
                     "leadSources": [{"name": "Google"}]}

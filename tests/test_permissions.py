@@ -40,8 +40,10 @@ async def test_field_and_partner_cannot_change_customers(org: Org, role: Role) -
     created = await org.mutate(CUSTOMER_CREATE, {"input": {"name": "ABC"}})
     customer_id = created["customer"]["id"]
     errors = await org.user_errors(CUSTOMER_CREATE, {"input": {"name": "New"}}, role=role)
-    assert errors == [{"code": "FORBIDDEN", "message": "Your API key's role may not do this.",
-                       "field": []}]
+    # The message says which permission is needed, and which roles have it.
+    assert errors == [{"code": "FORBIDDEN", "message": f"Your API key's role ({role.value}) "
+                       "may not do this: changing customers, sites, contacts and equipment "
+                       "needs the admin or office role.", "field": []}]
     errors = await org.user_errors(
         SITE_CREATE, {"customerId": customer_id, "input": {"name": "S"}}, role=role
     )
