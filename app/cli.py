@@ -19,6 +19,7 @@ from app.settings import Settings
 from documents.api_key import ApiKey, Role
 from documents.import_job import FINISHED, ImportJob, ImportRowError, ImportStatus
 from documents.organization import Organization
+from documents.text import TEXT_LIMIT, clean_text, unstorable_character
 from importers.fields import Entity
 from importers.worker import JobRun, claim, work, worker_name
 from resolvers.actor import Actor
@@ -89,9 +90,21 @@ def worker(
     asyncio.run(run())
 
 
+def _stored_text(value: str | None, option: str) -> str | None:
+    """A text the CLI stores, held to the API's rules: no control characters, capped."""
+    if value is None:
+        return None
+    bad = unstorable_character(value)
+    if bad or len(value) > TEXT_LIMIT:
+        reason = f"holds a control character ({bad})" if bad else f"is over {TEXT_LIMIT} characters"
+        raise typer.BadParameter(f"the text {reason}", param_hint=option)
+    return clean_text(value).strip() or None
+
+
 @org_cli.command("create")
 def org_create(slug: str, name: str | None = typer.Option(None, help="Display name.")) -> None:
     """Create an organization."""
+    name = _stored_text(name, "--name")
 
     async def create() -> None:
         try:
@@ -111,6 +124,7 @@ def apikey_create(
     name: str | None = typer.Option(None, help="What the key is for."),
 ) -> None:
     """Create an API key and print it (only it, on stdout); it is not shown again."""
+    name = _stored_text(name, "--name")
 
     async def create() -> str:
         found = await Organization.find_one({"slug": org})

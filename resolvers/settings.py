@@ -7,13 +7,13 @@ import phonenumbers
 from documents.organization import Organization, OrgSettings
 from resolvers.actor import Actor, Permission
 from resolvers.errors import ErrorCode, Problem, UserFacingError
-from resolvers.values import clean_text
+from resolvers.values import clean_text, input_problems
 
 
 async def settings_update(actor: Actor, changes: dict[str, Any]) -> OrgSettings:
     actor.require(Permission.ADMINISTER)
     settings = actor.settings.model_copy()
-    problems: list[Problem] = []
+    problems: list[Problem] = input_problems(changes, ["input"])
     if "customer_label" in changes:
         label = clean_text(changes["customer_label"])
         if not label or len(label) > 40:
