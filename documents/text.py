@@ -22,8 +22,11 @@ def fold(text: str) -> str:
 
 # What a stored text may not hold: C0/C1 control characters other than tab and
 # line breaks, lone surrogates (no encoding, BSON included, can write them) and
-# the two noncharacters XML refuses; a byte order mark is never content either.
+# the two noncharacters XML refuses. The API refuses them.
 _UNSTORABLE = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+# Also dropped, never refused: a byte order mark is an encoding's mark, not content.
+_DROPPED = re.compile(
     "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufeff\ufffe\uffff]")
 # What an XLSX cell (XML 1.0) cannot hold: the same minus the BOM and C1, which XML allows.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -43,11 +46,13 @@ def clean_text(value: str) -> str:
 
     The one cleaning every path that stores text uses: API, import (per cell) and CLI.
     """
-    return unicodedata.normalize("NFC", _UNSTORABLE.sub("", value))
+    return unicodedata.normalize("NFC", _DROPPED.sub("", value))
 
 
 def unstorable_character(value: str) -> str | None:
-    """The first character `clean_text` would drop, as U+XXXX; None when there is none."""
+    """The first character no stored text may hold (what `clean_text` drops, a BOM
+    aside), as U+XXXX; None when there is none.
+    """
     found = _UNSTORABLE.search(value)
     return None if found is None else f"U+{ord(found.group()):04X}"
 

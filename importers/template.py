@@ -10,6 +10,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from documents.text import xml_safe
 from importers.fields import FIELDS, Entity, FieldType
 
 # Sheets in the order they are imported: product lines name their product, and
@@ -83,7 +84,8 @@ def build_template(customer_label: str, lists: dict[str, list[str]]) -> bytes:
         letter = get_column_letter(index)
         values.cell(row=1, column=index, value=key)
         for row, name in enumerate(names, start=2):
-            values.cell(row=row, column=index, value=name)
+            # xml_safe: a name stored before text was cleaned must not break the workbook.
+            values.cell(row=row, column=index, value=xml_safe(name))
         if names:
             ranges[key] = f"{quote_sheetname('Lists')}!${letter}$2:${letter}${len(names) + 1}"
     values.sheet_state = "hidden"

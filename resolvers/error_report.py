@@ -11,6 +11,7 @@ from bson import ObjectId
 from openpyxl import Workbook
 
 from documents.import_job import ImportJob, ImportRowError
+from documents.text import xml_safe
 from importers.mapping import column_name
 from importers.rows import neutralize
 from resolvers.actor import Actor, Permission
@@ -67,9 +68,15 @@ def as_xlsx(sheets: list[ReportSheet]) -> bytes:
     workbook = Workbook(write_only=True)
     for sheet in sheets or [ReportSheet("Errors", ["Errors"], [])]:
         worksheet = workbook.create_sheet(sheet.name[:31])
-        worksheet.append(sheet.header)
+        worksheet.append([_xml_cell(c) for c in sheet.header])
         for row in sheet.rows:
-            worksheet.append(row)
+            worksheet.append([_xml_cell(c) for c in row])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def _xml_cell(value: str | None) -> str | None:
+    # Whatever a stored row holds (a control character came in before imports
+    # cleaned cells), the workbook is still written: XML cannot carry those.
+    return None if value is None else xml_safe(value)
