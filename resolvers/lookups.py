@@ -17,6 +17,7 @@ from resolvers.values import (
     apply_contact_details,
     bounded,
     clean_text,
+    decimal_problem,
     input_problems,
     require_valid_input,
 )
@@ -58,7 +59,7 @@ def _value_problems(fields: dict[str, Any]) -> list[Problem]:
     due_days = bounded(fields.get("due_days"), 0, MAX_DUE_DAYS,
                        f"Due days are 0 to {MAX_DUE_DAYS:,}.", ["input", "dueDays"])
     percent = fields.get("adjustment_percent")
-    adjustment = None if percent is None or not percent.is_finite() else bounded(
+    adjustment = None if percent is None or decimal_problem(percent) else bounded(
         percent, *PERCENT_RANGE, "The adjustment is -100% (free) to 1,000%.",
         ["input", "adjustmentPercent"])
     return [*problems, *(p for p in (due_days, adjustment) if p)]

@@ -31,6 +31,8 @@ async def mapping_save(actor: Actor, name: str | None, entity: Entity, has_heade
     """Save (or, under the same name, replace) a mapping."""
     actor.require(Permission.IMPORT)
     problems = input_problems(name, ["input", "name"])
+    for index, column in enumerate(columns):
+        problems += input_problems(column.header, ["input", "mapping", str(index), "header"])
     label = clean_text(name)
     if not label:
         problems.append(Problem(ErrorCode.REQUIRED, "A saved mapping needs a name.",
