@@ -81,6 +81,9 @@ class ImportJob(TenantDocument):
     dry_run: bool = False
     error_policy: ErrorPolicy = ErrorPolicy.REJECT_FAILED_ROWS
     idempotency_key: str | None = None
+    # The API key that started the job: a key whose role cannot read customers
+    # (a partner's) reads back the rows of its own imports only.
+    created_by_key: PydanticObjectId | None = None
     created_at: datetime = Field(default_factory=utcnow)
     started_at: datetime | None = None
     finished_at: datetime | None = None

@@ -14,6 +14,7 @@ from documents.import_job import ImportJob, ImportRowError
 from documents.text import xml_safe
 from importers.mapping import column_name
 from importers.rows import neutralize
+from resolvers import import_roles
 from resolvers.actor import Actor, Permission
 
 
@@ -29,6 +30,7 @@ async def error_report(actor: Actor, job_id: ObjectId) -> list[ReportSheet] | No
     job = await ImportJob.get_in(actor.org_id, job_id)
     if job is None:
         return None
+    import_roles.require_rows(actor, job)
     errors = await ImportRowError.find_in(actor.org_id, {"job_id": job.id},
                                           sort=[("seq", 1), ("_id", 1)])
     headers = {part.sheet: part.headers for part in job.parts}

@@ -35,7 +35,7 @@ from importers.readers import open_rows
 from importers.rows import cell_text
 from importers.template import SHEET_ORDER, build_template, entity_of_sheet, sheet_titles
 from importers.worker import uploads
-from resolvers import mappings
+from resolvers import import_roles, mappings
 from resolvers.actor import Actor, Permission
 from resolvers.errors import ErrorCode, Problem, UserFacingError, not_found
 from resolvers.pagination import Page, decode_cursor, encode_cursor, page_size
@@ -162,6 +162,9 @@ async def _template_parts(actor: Actor, data: bytes) -> list[ImportPart]:
 
 async def import_file(actor: Actor, request: ImportRequest, limits: ImportLimits) -> ImportJob:
     actor.require(Permission.IMPORT)
+    import_roles.require_entity(actor, request.entity)
+    if request.dry_run:
+        import_roles.require_dry_run(actor)
     if request.idempotency_key:
         existing = await ImportJob.find_in(actor.org_id,
                                            {"idempotency_key": request.idempotency_key})
@@ -176,7 +179,8 @@ async def import_file(actor: Actor, request: ImportRequest, limits: ImportLimits
         raise _file_problem(exc) from None
     parts: list[ImportPart] = []
     if request.entity is Entity.TEMPLATE:
-        parts = await _template_parts(actor, request.data)
+        parts = import_roles.allowed_parts(
+            actor, request.data, await _template_parts(actor, request.data))
         first_row = []
     if len(first_row) > limits.max_columns:
         raise UserFacingError(Problem(
@@ -200,6 +204,7 @@ async def import_file(actor: Actor, request: ImportRequest, limits: ImportLimits
         has_headers=request.has_headers, headers=headers, mapping=mapping,
         mode=request.mode, dry_run=request.dry_run, error_policy=request.error_policy,
         idempotency_key=request.idempotency_key, parts=parts, max_rows=limits.max_rows,
+        created_by_key=actor.key_id,
     )
     try:
         await ImportJob.collection().insert_one(job.to_mongo())
@@ -239,6 +244,7 @@ async def list_import_jobs(actor: Actor, first: int | None, after: str | None,
 async def row_errors(actor: Actor, job: ImportJob, first: int | None,
                      after: str | None) -> Page[ImportRowError]:
     """A job's row errors in file order; read in bounded windows of row positions."""
+    import_roles.require_rows(actor, job)
     limit = page_size(first)
     cursor = decode_cursor(after)
     after_seq, after_id = (int(cursor[0]), str(cursor[1])) if cursor else (0, "")
@@ -302,7 +308,10 @@ async def import_resume(actor: Actor, job_id: ObjectId) -> ImportJob:
 async def template_workbook(actor: Actor) -> bytes:
     """The standard template, with drop-down lists of the org's current lookups."""
     actor.require(Permission.IMPORT)
-    lists = {}
+    lists: dict[str, list[str]] = {}
+    if not actor.can(Permission.READ_CUSTOMERS):
+        # The lists are the organization's data, which this role may not read in GraphQL.
+        return build_template(actor.settings.customer_label, lists)
     for kind, (document, _, _) in LOOKUP_FIELDS.items():
         lists[kind] = [doc.name for doc in await document.find_in(actor.org_id,
                                                                    sort=[("name_key", 1)])]
