@@ -25,6 +25,7 @@ from importers.worker import JobRun, claim, work, worker_name
 from resolvers.actor import Actor
 from resolvers.errors import UserFacingError
 from resolvers.imports import ImportRequest, import_file, template_workbook
+from resolvers.name_keys import rekey
 
 T = TypeVar("T")
 
@@ -167,6 +168,33 @@ def apikey_revoke(
         err.print(f"revoked {prefix}")
 
     _with_database(revoke)
+
+
+@cli.command("rekey")
+def rekey_command(
+    org: str | None = typer.Option(None, help="One organization's slug; all when left out."),
+) -> None:
+    """Recompute stored name keys (after an upgrade changed how names are matched).
+
+    Safe to run at any time and more than once; names that now collide are
+    listed, keep their old key, and the command exits 1.
+    """
+
+    async def run() -> int:
+        query = {} if org is None else {"slug": org}
+        conflicts = 0
+        async for found in Organization.find(query):
+            assert found.id is not None
+            report = await rekey(found.id)
+            conflicts += len(report.conflicts)
+            err.print(f"{found.slug}: {report.changed} keys recomputed")
+            for collection, text in report.conflicts:
+                err.print(f"[yellow]{found.slug}: {collection} {text!r} looks the same as "
+                          "another; rename or merge it, then run rekey again[/yellow]")
+        return conflicts
+
+    if _with_database(run):
+        raise typer.Exit(1)
 
 
 def _actor(org: Organization) -> Actor:

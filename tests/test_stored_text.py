@@ -11,10 +11,12 @@ from typer.testing import CliRunner
 
 from app.cli import cli
 from documents.api_key import Role
+from documents.customer import Customer
 from documents.import_job import ImportJob, ImportRowError
 from documents.lookups import CustomerType
 from documents.organization import Organization
 from documents.text import clean_text, name_key
+from resolvers.name_keys import rekey
 from schema.ids import to_global_id
 from tests.conftest import Org
 from tests.queries import CUSTOMER_CREATE, SITE_CREATE
@@ -217,3 +219,21 @@ async def test_a_stored_bad_lookup_can_be_renamed_away(org: Org) -> None:
         "{ customerType { name } userErrors { code } } }",
         {"id": to_global_id("CustomerType", bad.id)}, role=Role.ADMIN)
     assert renamed["customerType"] == {"name": "Fixed"}
+
+
+async def test_rekey_recomputes_keys_stored_by_the_old_key_function(org: Org) -> None:
+    org_id = await _org_id(org)
+    old = unicodedata.normalize("NFD", "Café Ltd")
+    # Stored before keys were NFKC: the old key was only case folded and collapsed.
+    for name in (old, "Cafe\u0301 Ltd\u200b", "Other"):
+        customer = Customer(id=PydanticObjectId(), org_id=org_id, name=name,
+                            name_key=" ".join(name.casefold().split()))
+        await Customer.collection().insert_one(customer.to_mongo())
+    assert (await org.gql(BY_NAME, {"name": "Café Ltd"}))["customerByName"] is None
+
+    report = await rekey(org_id)
+    assert report.changed == 1
+    assert report.conflicts == [("customers", "Cafe\u0301 Ltd\u200b")]
+    found = await org.gql(BY_NAME, {"name": "Café Ltd"})
+    assert found["customerByName"]["name"] == old
+    assert (await rekey(org_id)).changed == 0  # idempotent
