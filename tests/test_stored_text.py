@@ -19,6 +19,7 @@ from documents.text import clean_text, name_key
 from resolvers.name_keys import rekey
 from schema.ids import to_global_id
 from tests.conftest import Org
+from tests.imports import csv_bytes, run_import
 from tests.queries import CUSTOMER_CREATE, SITE_CREATE
 
 CREATE = """mutation($input: CustomerInput!) { customerCreate(input: $input) {
@@ -237,3 +238,17 @@ async def test_rekey_recomputes_keys_stored_by_the_old_key_function(org: Org) ->
     found = await org.gql(BY_NAME, {"name": "Café Ltd"})
     assert found["customerByName"]["name"] == old
     assert (await rekey(org_id)).changed == 0  # idempotent
+
+
+async def test_an_update_only_import_finds_the_customer_by_any_twin_spelling(org: Org) -> None:
+    await org.mutate(CREATE, {"input": {"name": "Café Ltd"}})
+    twins = [TWINS["decomposed accent (NFD)"], TWINS["fullwidth letters"],
+             TWINS["zero-width space"]]
+    for index, twin in enumerate(twins):
+        data = csv_bytes([["Customer Name", "Email"], [twin, f"office{index}@cafe.example"]])
+        job = await run_import(org, data, "nfd.csv", entity="CUSTOMERS", mode="UPDATE_ONLY")
+        assert job["totals"]["updated"] == 1, (twin, job)
+    found = await org.gql('{ customers { totalCount edges { node { name email } } } }')
+    assert found["customers"]["totalCount"] == 1
+    assert found["customers"]["edges"][0]["node"] == {"name": "Café Ltd",
+                                                      "email": "office2@cafe.example"}
