@@ -252,3 +252,18 @@ async def test_an_update_only_import_finds_the_customer_by_any_twin_spelling(org
     assert found["customers"]["totalCount"] == 1
     assert found["customers"]["edges"][0]["node"] == {"name": "Café Ltd",
                                                       "email": "office2@cafe.example"}
+
+
+async def test_a_stored_label_excel_cannot_use_as_a_sheet_title_still_gives_a_template(
+        org: Org) -> None:
+    refused = await org.user_errors(
+        'mutation { settingsUpdate(input: {customerLabel: "Owner/Tenant"}) '
+        "{ settings { customerLabel } userErrors { code field } } }", role=Role.ADMIN)
+    assert refused == [{"code": "INVALID", "field": ["input", "customerLabel"]}]
+    await Organization.get_pymongo_collection().update_one(
+        {"slug": org.slug}, {"$set": {"settings.customer_label": "Owner/Tenant\x01" + "x" * 40}})
+    template = await org.http.get("/import-template.xlsx",
+                                  headers={"Authorization": f"Bearer {org.keys[Role.OFFICE]}"})
+    assert template.status_code == 200
+    titles = load_workbook(io.BytesIO(template.content)).sheetnames
+    assert all(len(title) <= 31 and "/" not in title for title in titles)
