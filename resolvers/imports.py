@@ -26,6 +26,7 @@ from documents.import_job import (
 )
 from documents.product import Product
 from documents.saved_mapping import SavedColumn, SavedMapping
+from documents.text import TEXT_LIMIT, clean_text
 from importers.context import LOOKUP_FIELDS
 from importers.errors import ImportFileError
 from importers.fields import FIELDS, Entity, Field, field_for
@@ -39,6 +40,7 @@ from resolvers import import_roles, mappings
 from resolvers.actor import Actor, Permission
 from resolvers.errors import ErrorCode, Problem, UserFacingError, not_found
 from resolvers.pagination import Page, decode_cursor, encode_cursor, page_size
+from resolvers.values import require_valid_input
 
 
 @dataclass(frozen=True)
@@ -162,6 +164,10 @@ async def _template_parts(actor: Actor, data: bytes) -> list[ImportPart]:
 
 async def import_file(actor: Actor, request: ImportRequest, limits: ImportLimits) -> ImportJob:
     actor.require(Permission.IMPORT)
+    # What the job stores of the request is held to the rules of every stored text.
+    require_valid_input({"sheet": request.sheet, "idempotency_key": request.idempotency_key,
+                         "save_mapping_as": request.save_mapping_as}, ["input"])
+    request.file_name = clean_text(request.file_name)[:TEXT_LIMIT] or "upload"
     import_roles.require_entity(actor, request.entity)
     if request.dry_run:
         import_roles.require_dry_run(actor)

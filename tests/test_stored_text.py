@@ -19,7 +19,7 @@ from documents.text import clean_text, name_key
 from resolvers.name_keys import rekey
 from schema.ids import to_global_id
 from tests.conftest import Org
-from tests.imports import csv_bytes, run_import
+from tests.imports import csv_bytes, run_import, upload
 from tests.queries import CUSTOMER_CREATE, SITE_CREATE
 
 CREATE = """mutation($input: CustomerInput!) { customerCreate(input: $input) {
@@ -267,3 +267,12 @@ async def test_a_stored_label_excel_cannot_use_as_a_sheet_title_still_gives_a_te
     assert template.status_code == 200
     titles = load_workbook(io.BytesIO(template.content)).sheetnames
     assert all(len(title) <= 31 and "/" not in title for title in titles)
+
+
+async def test_an_import_request_holds_no_unstorable_text(org: Org) -> None:
+    data = csv_bytes([["Customer Name"], ["Acme"]])
+    payload = await upload(org, data, "c.csv", entity="CUSTOMERS",
+                           idempotencyKey="nightly\ud800", saveMappingAs="m" * 256)
+    assert {(e["code"], tuple(e["field"])) for e in payload["userErrors"]} == {
+        ("INVALID_TEXT", ("input", "idempotencyKey")),
+        ("TEXT_TOO_LONG", ("input", "saveMappingAs"))}
