@@ -99,7 +99,63 @@ MUTATIONS: list[tuple[str, str, Any]] = [
      " { userErrors { code } } }", lambda t, d, i, f: {"n": t, "e": t}),
     ("settingsUpdate", "mutation($t: String) { settingsUpdate(input: {customerLabel: $t, "
      "defaultRegion: $t}) { userErrors { code } } }", lambda t, d, i, f: {"t": t}),
+    ("customerUpdate", "mutation($id: ID!, $input: CustomerInput!) { customerUpdate(id: $id, "
+     "input: $input) { userErrors { code } } }",
+     lambda t, d, i, f: {"id": "$customer", "input": {
+         "lastName": t, "billingAddress": {"line1": t, "latitude": f},
+         "billing": {"billingCustomerId": "$other", "careOfName": t, "accountNumber": t},
+         "customFields": [{"key": "k", "value": t}, {"key": t, "value": None}]}}),
+    ("siteCreate", "mutation($id: ID!, $input: SiteInput!) { siteCreate(customerId: $id, "
+     "input: $input) { userErrors { code } } }",
+     lambda t, d, i, f: {"id": "$customer", "input": {
+         "name": t, "notes": t, "contactName": t, "phone": t,
+         "address": {"line1": t, "longitude": f}}}),
+    ("contactCreate", "mutation($id: ID!, $input: ContactInput!) { contactCreate(customerId: "
+     "$id, input: $input) { userErrors { code } } }",
+     lambda t, d, i, f: {"id": "$customer", "input": {"firstName": t, "role": t, "email": t}}),
+    ("equipmentCreate", "mutation($id: ID!, $input: EquipmentInput!) { equipmentCreate("
+     "customerId: $id, input: $input) { userErrors { code } } }",
+     lambda t, d, i, f: {"id": "$customer", "input": {"name": t, "make": t,
+                                                       "serialNumber": t}}),
+    ("billingCustomerAssign", "mutation($id: ID!, $input: BillingInput!) { "
+     "billingCustomerAssign(customerId: $id, input: $input) { userErrors { code } } }",
+     lambda t, d, i, f: {"id": "$customer", "input": {"billingCustomerId": "$other",
+                                                       "careOfName": t}}),
+    ("productUpdate", "mutation($id: ID!, $input: ProductInput!) { productUpdate(id: $id, "
+     "input: $input) { userErrors { code } } }",
+     lambda t, d, i, f: {"id": "$product", "input": {"name": t, "unitPrice": d,
+                                                      "termMonths": i}}),
+    ("customerTypeRename", "mutation($id: ID!, $n: String!) { customerTypeRename(id: $id, "
+     "name: $n) { userErrors { code } } }", lambda t, d, i, f: {"id": "$type", "n": t}),
+    ("mappingSave", "mutation($n: String!, $h: String) { mappingSave(input: {name: $n, "
+     "entity: CUSTOMERS, mapping: [{header: $h, field: \"name\"}]}) { userErrors { code } } }",
+     lambda t, d, i, f: {"n": t, "h": t}),
 ]
+
+
+async def _ids(org: Org) -> dict[str, str]:
+    """A customer, another, a product and a customer type to aim mutations at."""
+    found = await org.gql('{ a: customerByName(name: "Fuzz A") { id } '
+                          'b: customerByName(name: "Fuzz B") { id } '
+                          "products(first: 1) { edges { node { id } } } customerTypes { id } }")
+    if found["a"] is None:
+        for name in ("Fuzz A", "Fuzz B"):
+            await org.mutate(CUSTOMER_CREATE, {"input": {"name": name}})
+        await org.mutate(PRODUCT, {"input": {"importId": "FUZZ", "name": "Fuzz"}})
+        await org.mutate('mutation { customerTypeCreate(name: "Fuzz") '
+                         "{ customerType { id } userErrors { code } } }")
+        return await _ids(org)
+    return {"$customer": found["a"]["id"], "$other": found["b"]["id"],
+            "$product": found["products"]["edges"][0]["node"]["id"],
+            "$type": found["customerTypes"][0]["id"]}
+
+
+def _with_ids(value: Any, ids: dict[str, str]) -> Any:
+    if isinstance(value, dict):
+        return {key: _with_ids(item, ids) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_with_ids(item, ids) for item in value]
+    return ids.get(value, value) if isinstance(value, str) else value
 
 NASTY_TEXT = st.sampled_from(["", " ", "\x00", "a\x01b", "\ud800", "\ufeff", "\u202e",
                               "x" * 300, "$gt", "a.b", "\n\t",
@@ -122,7 +178,8 @@ async def test_generated_values_never_cause_an_internal_error(
         number: float | None) -> None:
     name, query, variables = mutation
     # Encoded by hand: ASCII JSON carries a lone surrogate as \ud800, as a client can send it.
-    body = json.dumps({"query": query, "variables": variables(text, decimal, integer, number)})
+    values = _with_ids(variables(text, decimal, integer, number), await _ids(org))
+    body = json.dumps({"query": query, "variables": values})
     response = await org.http.post(
         "/graphql", content=body.encode(),
         headers={"Authorization": f"Bearer {org.keys[Role.ADMIN]}",
