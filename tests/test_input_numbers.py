@@ -167,7 +167,7 @@ DECIMALS = st.one_of(
     st.decimals(allow_nan=True, allow_infinity=True).map(str))
 INTS = st.one_of(st.integers(-(2**31), 2**31 - 1), st.sampled_from([0, -1, 1200, 1201]))
 FLOATS = st.one_of(st.floats(allow_nan=False, allow_infinity=False), st.none())
-EXAMPLES = int(os.environ.get("SITEBOOK_INPUT_FUZZ_EXAMPLES", "40"))
+EXAMPLES = int(os.environ.get("SITEBOOK_INPUT_FUZZ_EXAMPLES", "30"))
 
 
 @settings(max_examples=EXAMPLES, deadline=None, database=None,
