@@ -79,12 +79,21 @@ def name_key(name: str) -> str:
 
     Changing this changes stored keys: `sitebook rekey` recomputes them.
     """
+    if name.isascii():  # most names: NFKC changes nothing, and no format character is ASCII
+        return " ".join(_ASCII_CONTROL.sub("", name).casefold().split())
+    return unicode_name_key(name)
+
+
+def unicode_name_key(name: str) -> str:
+    """`name_key` of any text (the general path, which `name_key` skips for ASCII)."""
     compatible = unicodedata.normalize("NFKC", name)
     visible = "".join(ch for ch in compatible
                       if unicodedata.category(ch) not in _INVISIBLE or ch in "\t\n\r")
     return " ".join(unicodedata.normalize("NFKC", visible.casefold()).split())
 
 
+# ASCII control characters other than tab and line breaks (as the general path drops them).
+_ASCII_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # Format (Cf), control (Cc) and surrogate (Cs) characters: nothing a reader sees.
 _INVISIBLE = frozenset({"Cf", "Cc", "Cs"})
 

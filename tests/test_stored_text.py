@@ -6,6 +6,8 @@ import io
 import unicodedata
 
 from beanie import PydanticObjectId
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
@@ -15,7 +17,7 @@ from documents.customer import Customer
 from documents.import_job import ImportJob, ImportRowError
 from documents.lookups import CustomerType
 from documents.organization import Organization
-from documents.text import clean_text, name_key
+from documents.text import clean_text, name_key, unicode_name_key
 from resolvers.name_keys import rekey
 from schema.ids import to_global_id
 from tests.conftest import Org
@@ -276,3 +278,20 @@ async def test_an_import_request_holds_no_unstorable_text(org: Org) -> None:
     assert {(e["code"], tuple(e["field"])) for e in payload["userErrors"]} == {
         ("INVALID_TEXT", ("input", "idempotencyKey")),
         ("TEXT_TOO_LONG", ("input", "saveMappingAs"))}
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(st.text(max_size=40), st.integers(0, 40), st.sampled_from(["\u200b", "\ufeff", "\u202e",
+                                                                   "\u2060", "\u200d"]))
+def test_the_key_ignores_encoding_of_accents_and_invisible_characters(
+        name: str, at: int, invisible: str) -> None:
+    key = name_key(name)
+    assert name_key(unicodedata.normalize("NFD", name)) == key
+    assert name_key(unicodedata.normalize("NFKC", name)) == key
+    assert name_key(name[:at] + invisible + name[at:]) == key
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=40))
+def test_the_ascii_shortcut_gives_the_general_key(name: str) -> None:
+    assert name_key(name) == unicode_name_key(name)
