@@ -24,6 +24,7 @@ from app.bootstrap import ensure_demo_org
 from app.database import Database
 from app.settings import Settings
 from importers.worker import work, worker_name
+from resolvers.actor import Permission
 from resolvers.error_report import as_csv, as_xlsx, error_report
 from resolvers.errors import Forbidden
 from resolvers.imports import ImportLimits, template_workbook
@@ -245,7 +246,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
         job_id = from_global_id(request.path_params["job_id"], "ImportJob")
         try:
             sheets = await error_report(actor, job_id, report)
-        except Forbidden:
+        except Forbidden as exc:
+            if actor.can(Permission.READ_IMPORTS):  # the job is visible, its rows are not
+                return JSONResponse({"error": str(exc)}, status_code=403)
             sheets = None
         if sheets is None:
             return JSONResponse({"error": "Import job not found."}, status_code=404)

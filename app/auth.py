@@ -99,4 +99,5 @@ async def actor_for_key(key: str) -> Actor | None:
         org_slug=org["slug"],
         role=Role(rows[0]["role"]),
         settings=OrgSettings.model_validate(org.get("settings") or {}),
+        key_id=rows[0]["_id"],
     )

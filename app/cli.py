@@ -123,6 +123,19 @@ def worker(
     asyncio.run(run())
 
 
+def _stored_text(value: str | None, option: str) -> str | None:
+    """A text the CLI stores, held to the API's rules: no control characters, capped."""
+    from documents.text import TEXT_LIMIT, clean_text, unstorable_character
+
+    if value is None:
+        return None
+    bad = unstorable_character(value)
+    if bad or len(value) > TEXT_LIMIT:
+        reason = f"holds a control character ({bad})" if bad else f"is over {TEXT_LIMIT} characters"
+        raise typer.BadParameter(f"the text {reason}", param_hint=option)
+    return clean_text(value).strip() or None
+
+
 @org_cli.command("create")
 def org_create(slug: str = typer.Argument(..., help="Lowercase letters, digits and single "
                                           "hyphens, at most 39 characters, e.g. acme-plumbing."),
@@ -134,6 +147,7 @@ def org_create(slug: str = typer.Argument(..., help="Lowercase letters, digits a
     if problem is not None:
         _err().print(f"[red]{problem}[/red]")
         raise typer.Exit(1)
+    name = _stored_text(name, "--name")
 
     async def create() -> None:
         try:
@@ -156,6 +170,7 @@ def apikey_create(
     """Create an API key and print it (only it, on stdout); it is not shown again."""
     from app.auth import create_api_key
     from documents.api_key import Role
+    name = _stored_text(name, "--name")
 
     async def create() -> str:
         return await create_api_key(await _org(org), Role(role.value), name)
@@ -196,6 +211,36 @@ def apikey_revoke(
         _err().print(f"revoked {prefix}")
 
     _with_database(revoke)
+
+
+@cli.command("rekey")
+def rekey_command(
+    org: str | None = typer.Option(None, help="One organization's slug; all when left out."),
+) -> None:
+    """Recompute stored name keys (after an upgrade changed how names are matched).
+
+    Safe to run at any time and more than once; names that now collide are
+    listed, keep their old key, and the command exits 1.
+    """
+
+    from documents.organization import Organization
+    from resolvers.name_keys import rekey
+
+    async def run() -> int:
+        query = {} if org is None else {"slug": org}
+        conflicts = 0
+        async for found in Organization.find(query):
+            assert found.id is not None
+            report = await rekey(found.id)
+            conflicts += len(report.conflicts)
+            _err().print(f"{found.slug}: {report.changed} keys recomputed")
+            for collection, text in report.conflicts:
+                _err().print(f"[yellow]{found.slug}: {collection} {text!r} looks the same as "
+                          "another; rename or merge it, then run rekey again[/yellow]")
+        return conflicts
+
+    if _with_database(run):
+        raise typer.Exit(1)
 
 
 def _actor(org: "Organization") -> "Actor":

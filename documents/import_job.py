@@ -98,6 +98,9 @@ class ImportJob(TenantDocument):
     # sha256 of what the request asked for (resolvers.imports.request_fingerprint):
     # the same idempotency key with another request is refused, not answered with this job.
     request_fingerprint: str | None = None
+    # The API key that started the job: a key whose role cannot read customers
+    # (a partner's) reads back the rows of its own imports only.
+    created_by_key: PydanticObjectId | None = None
     created_at: datetime = Field(default_factory=utcnow)
     started_at: datetime | None = None
     finished_at: datetime | None = None

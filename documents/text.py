@@ -20,9 +20,82 @@ def fold(text: str) -> str:
     return stripped.casefold()
 
 
+# What a stored text may not hold: C0/C1 control characters other than tab and
+# line breaks, lone surrogates (no encoding, BSON included, can write them) and
+# the two noncharacters XML refuses. The API refuses them.
+_UNSTORABLE = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+# Also dropped, never refused: a byte order mark is an encoding's mark, not content.
+_DROPPED = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufeff\ufffe\uffff]")
+# What an XLSX cell (XML 1.0) cannot hold: the same minus the BOM and C1, which XML allows.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+# Caps on stored text, in characters (README "Limits of stored text").
+TEXT_LIMIT = 255  # names, addresses, emails, phones, codes: every one-line field
+NOTES_LIMIT = 10_000  # a site's notes, a custom field's value
+CUSTOM_FIELD_KEY_LIMIT = 100
+CUSTOM_FIELDS_LIMIT = 100  # keys per customer
+# Fields, by their stored name, whose cap is not TEXT_LIMIT.
+LONG_TEXT_FIELDS = frozenset({"notes", "value"})
+
+
+def clean_text(value: str) -> str:
+    """A text as it is stored: in NFC (the composed form macOS files often lack),
+    without control characters (tab and line breaks stay), lone surrogates or a BOM.
+
+    The one cleaning every path that stores text uses: API, import (per cell) and CLI.
+    """
+    return unicodedata.normalize("NFC", _DROPPED.sub("", value))
+
+
+def unstorable_character(value: str) -> str | None:
+    """The first character no stored text may hold (what `clean_text` drops, a BOM
+    aside), as U+XXXX; None when there is none.
+    """
+    found = _UNSTORABLE.search(value)
+    return None if found is None else f"U+{ord(found.group()):04X}"
+
+
+def text_limit(field: str) -> int:
+    """The cap of a stored text field, by its stored name ("key" and "value": a custom field's)."""
+    if field == "key":
+        return CUSTOM_FIELD_KEY_LIMIT
+    return NOTES_LIMIT if field in LONG_TEXT_FIELDS else TEXT_LIMIT
+
+
+def xml_safe(value: str) -> str:
+    """`value` without the characters an XLSX cell cannot hold (for files we write
+    from what is already stored, whatever it holds).
+    """
+    return _NOT_XML.sub("", value)
+
+
 def name_key(name: str) -> str:
-    """The unique identifier form of a name: case folded, whitespace collapsed."""
-    return " ".join(name.casefold().split())
+    """The unique identifier form of a name: NFKC (fullwidth and compatibility
+    letters become plain ones), without format characters (zero-width spaces,
+    joiners, a BOM, direction overrides) or control characters, case folded,
+    whitespace collapsed. So every spelling that looks the same is one key.
+
+    Changing this changes stored keys: `sitebook rekey` recomputes them.
+    """
+    if name.isascii():  # most names: NFKC changes nothing, and no format character is ASCII
+        return " ".join(_ASCII_CONTROL.sub("", name).casefold().split())
+    return unicode_name_key(name)
+
+
+def unicode_name_key(name: str) -> str:
+    """`name_key` of any text (the general path, which `name_key` skips for ASCII)."""
+    compatible = unicodedata.normalize("NFKC", name)
+    visible = "".join(ch for ch in compatible
+                      if unicodedata.category(ch) not in _INVISIBLE or ch in "\t\n\r")
+    return " ".join(unicodedata.normalize("NFKC", visible.casefold()).split())
+
+
+# ASCII control characters other than tab and line breaks (as the general path drops them).
+_ASCII_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Format (Cf), control (Cc) and surrogate (Cs) characters: nothing a reader sees.
+_INVISIBLE = frozenset({"Cf", "Cc", "Cs"})
 
 
 def words(text: str | None) -> list[str]:

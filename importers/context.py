@@ -9,7 +9,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from documents.base import utcnow
 from documents.import_job import ImportMode, MatchBy
 from documents.lookups import CustomerType, LeadSource, Lookup, PaymentTerm, PriceLevel, User
-from documents.text import name_key
+from documents.text import clean_text, name_key
 
 # Reference field -> (lookup list, created when missing?, error code when unknown)
 LOOKUP_FIELDS: dict[str, tuple[type[Lookup], bool, str]] = {
@@ -58,8 +58,8 @@ class LoadContext:
         known = self._lookups[kind].get(key)
         if known is not None or not creatable:
             return known
-        entry = document(id=PydanticObjectId(), org_id=self.org_id, name=" ".join(name.split()),
-                         name_key=key)
+        entry = document(id=PydanticObjectId(), org_id=self.org_id,
+                         name=" ".join(clean_text(name).split()), name_key=key)
         assert entry.id is not None
         self._lookups[kind][key] = entry.id
         self._pending[(kind, key)] = entry

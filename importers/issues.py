@@ -39,6 +39,7 @@ class RowIssueCode(StrEnum):
     OUT_OF_RANGE = "OUT_OF_RANGE"
     AMOUNT_MISMATCH = "AMOUNT_MISMATCH"
     ROW_HAS_EXTRA_CELLS = "ROW_HAS_EXTRA_CELLS"
+    TEXT_TOO_LONG = "TEXT_TOO_LONG"
     UNKNOWN_CUSTOMER_TYPE = "UNKNOWN_CUSTOMER_TYPE"
     UNKNOWN_LEAD_SOURCE = "UNKNOWN_LEAD_SOURCE"
     UNKNOWN_PAYMENT_TERM = "UNKNOWN_PAYMENT_TERM"
@@ -61,6 +62,7 @@ class RowIssueCode(StrEnum):
     SHORT_ROW = "SHORT_ROW"
     DUPLICATE_IN_FILE = "DUPLICATE_IN_FILE"
     VALUE_NOT_STORED = "VALUE_NOT_STORED"
+    TEXT_CLEANED = "TEXT_CLEANED"
     # Template imports: what the workbook holds that no sheet or field takes.
     UNKNOWN_SHEET = "UNKNOWN_SHEET"
     UNMAPPED_COLUMN = "UNMAPPED_COLUMN"
@@ -88,6 +90,8 @@ ISSUE_DESCRIPTIONS: dict[RowIssueCode, str] = {
     RowIssueCode.AMOUNT_MISMATCH: "An amount that is not quantity x unit price.",
     RowIssueCode.ROW_HAS_EXTRA_CELLS: "More values than headers (an unquoted comma?): the row "
     "is not imported with its values under the wrong headers.",
+    RowIssueCode.TEXT_TOO_LONG: "A text longer than its field keeps (255 characters; notes "
+    "and custom fields 10,000).",
     RowIssueCode.UNKNOWN_CUSTOMER_TYPE: "No such customer type.",
     RowIssueCode.UNKNOWN_LEAD_SOURCE: "No such lead source.",
     RowIssueCode.UNKNOWN_PAYMENT_TERM: "No such payment term (an admin adds them).",
@@ -112,6 +116,7 @@ ISSUE_DESCRIPTIONS: dict[RowIssueCode, str] = {
     RowIssueCode.DUPLICATE_IN_FILE: "Warning: an earlier row has the same key; this one was "
     "applied after it.",
     RowIssueCode.VALUE_NOT_STORED: "Warning: a mapped value with nowhere to go.",
+    RowIssueCode.TEXT_CLEANED: "Warning: control characters were taken out of the value.",
     RowIssueCode.UNKNOWN_SHEET: "Warning: a template sheet the import does not know.",
     RowIssueCode.UNMAPPED_COLUMN: "Warning: a template column of no field.",
 }

@@ -9,6 +9,7 @@ from pydantic import BaseModel
 
 from documents.contact_values import PhoneReading, normalize_email, read_phone, region_of_country
 from documents.import_job import MappedColumn
+from documents.text import clean_text, text_limit, unstorable_character
 from importers.dates import DateOrder, parse_date
 from importers.fields import CUSTOM_PREFIX, Entity, Field, FieldType, field_for
 from importers.issues import RowIssueCode
@@ -44,6 +45,8 @@ class SourceRow:
     lookup_ids: set[Any] = field(default_factory=set)
 
     def fail(self, code: RowIssueCode | str, message: str, field_key: str | None = None) -> None:
+        if code == RowIssueCode.REQUIRED and field_key in {p.field for p in self.problems}:
+            return  # its value was there, and already failed (too long, not a date...)
         self.problems.append(CellProblem(None, field_key, None, RowIssueCode(code), message))
 
     def warn(self, code: RowIssueCode, message: str, field_key: str | None = None) -> None:
@@ -215,7 +218,22 @@ def read_row(
                 column_name(mapped.column, headers), mapped.field, text,
                 RowIssueCode.VALUE_READ_AS_EMPTY, f"{text!r} was read as an empty cell."))
             continue
+        if text is not None and unstorable_character(text):
+            cleaned = clean_text(text)
+            row.warnings.append(CellProblem(
+                column_name(mapped.column, headers), mapped.field, cleaned,
+                RowIssueCode.TEXT_CLEANED, f"Control characters ({unstorable_character(text)}"
+                "...) were taken out of the value."))
+            text = cleaned or None
         if text is not None:
+            limit = text_limit("value" if mapped.field.startswith(CUSTOM_PREFIX)
+                               else mapped.field.rsplit(".", 1)[-1])
+            if len(text) > limit:
+                row.problems.append(CellProblem(
+                    column_name(mapped.column, headers), mapped.field, text[:50] + "...",
+                    RowIssueCode.TEXT_TOO_LONG,
+                    f"The value has {len(text):,} characters; at most {limit:,} are kept."))
+                continue
             texts[mapped.field] = text
     phone_region = _region(texts, region)
     for mapped in mapping:

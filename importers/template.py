@@ -3,6 +3,7 @@ with the field registry's columns and drop-down lists of the org's lookups.
 """
 
 import io
+import re
 
 from openpyxl import Workbook
 from openpyxl.comments import Comment
@@ -10,6 +11,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from documents.text import xml_safe
 from importers.fields import Entity, FieldType, labelled_fields, relabel
 
 # Sheets in the order they are imported: product lines name their product, and
@@ -24,11 +26,18 @@ def plural(label: str) -> str:
     return label if label.endswith("s") else label + "s"
 
 
+def excel_title(text: str) -> str:
+    """`text` as Excel allows a sheet title: 31 characters, none of []:*?/\\ (a label
+    stored before settings checked it must not break the template).
+    """
+    return re.sub(r"[\[\]:*?/\\]", " ", xml_safe(text))[:31].strip() or "Customers"
+
+
 def sheet_titles(entity: Entity, customer_label: str) -> list[str]:
     """Sheet names that hold `entity`; the first is the template's own."""
     if entity is Entity.CUSTOMERS:
-        return list(dict.fromkeys([plural(customer_label), customer_label, "Customers",
-                                   "Customer", "Clients", "Client"]))
+        return list(dict.fromkeys(excel_title(t) for t in [
+            plural(customer_label), customer_label, "Customers", "Customer", "Clients", "Client"]))
     return [_TITLES[entity]]
 
 
@@ -42,6 +51,7 @@ def entity_of_sheet(name: str, customer_label: str) -> Entity | None:
 
 def build_template(customer_label: str, lists: dict[str, list[str]]) -> bytes:
     """`lists`: the org's current names for each lookup field (customer_type, ...)."""
+    customer_label = xml_safe(customer_label)  # stored before settings cleaned it
     workbook = Workbook()
     instructions = workbook.active
     assert instructions is not None
@@ -83,7 +93,8 @@ def build_template(customer_label: str, lists: dict[str, list[str]]) -> bytes:
         letter = get_column_letter(index)
         values.cell(row=1, column=index, value=key)
         for row, name in enumerate(names, start=2):
-            values.cell(row=row, column=index, value=name)
+            # xml_safe: a name stored before text was cleaned must not break the workbook.
+            values.cell(row=row, column=index, value=xml_safe(name))
         if names:
             ranges[key] = f"{quote_sheetname('Lists')}!${letter}$2:${letter}${len(names) + 1}"
     values.sheet_state = "hidden"

@@ -45,13 +45,15 @@ class Actor:
     org_slug: str
     role: Role
     settings: OrgSettings
+    # The API key speaking (None for the CLI): a partner reads back the rows of its own imports.
+    key_id: ObjectId | None = None
 
     def can(self, permission: Permission) -> bool:
         return permission in GRANTS[self.role]
 
-    def require(self, permission: Permission) -> None:
+    def require(self, permission: Permission, message: str | None = None) -> None:
         if not self.can(permission):
-            raise Forbidden(forbidden_message(self.role, permission))
+            raise Forbidden(message or forbidden_message(self.role, permission))
 
 
 # What each permission lets a key do, in the words of a FORBIDDEN message.

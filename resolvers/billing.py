@@ -4,11 +4,11 @@ from typing import Any
 
 from bson import ObjectId
 
-from documents.customer import BillingArrangement, Customer
+from documents.customer import BillingArrangement, Customer, InvoicingOption
 from resolvers.actor import Actor, Permission
 from resolvers.customer_store import edit_customer
 from resolvers.errors import ErrorCode, Problem, UserFacingError, not_found
-from resolvers.values import clean_text
+from resolvers.values import clean_text, require_valid_input
 
 _FIELD = ["input", "billingCustomerId"]
 # A chain longer than this is surely a data error, not a real arrangement.
@@ -50,26 +50,36 @@ async def check_billing_customer(
 
 
 async def billing_arrangement(
-    actor: Actor, customer_id: ObjectId | None, billing: dict[str, Any]
+    actor: Actor, customer_id: ObjectId | None, billing: dict[str, Any],
+    current: BillingArrangement | None = None,
 ) -> BillingArrangement:
+    """The arrangement `billing` asks for, merged into `current`: a field left
+    out keeps its value, None clears it.
+    """
     await check_billing_customer(actor, customer_id, billing["billing_customer_id"])
-    return BillingArrangement(
-        billing_customer_id=billing["billing_customer_id"],
-        care_of_name=clean_text(billing.get("care_of_name")),
-        account_number=clean_text(billing.get("account_number")),
-        invoicing_options=list(dict.fromkeys(billing.get("invoicing_options") or [])),
-    )
+    merged = BillingArrangement(billing_customer_id=billing["billing_customer_id"]) \
+        if current is None else current.model_copy()
+    merged.billing_customer_id = billing["billing_customer_id"]
+    for key in ("care_of_name", "account_number"):
+        if key in billing:
+            setattr(merged, key, clean_text(billing[key]))
+    if "invoicing_options" in billing:
+        merged.invoicing_options = [InvoicingOption(option) for option in
+                                    dict.fromkeys(billing["invoicing_options"] or [])]
+    return merged
 
 
 async def billing_customer_assign(
     actor: Actor, customer_id: ObjectId, billing: dict[str, Any]
 ) -> Customer:
     actor.require(Permission.WRITE_CUSTOMERS)
+    require_valid_input(billing, ["input"])
     before: list[BillingArrangement | None] = []
 
     async def assign(customer: Customer) -> Customer:
         before[:] = [customer.billing]
-        customer.billing = await billing_arrangement(actor, customer.id, billing)
+        customer.billing = await billing_arrangement(actor, customer.id, billing,
+                                                     customer.billing)
         return customer
 
     saved = await edit_customer(actor, {"_id": customer_id}, assign, field=["customerId"])

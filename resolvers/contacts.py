@@ -8,11 +8,11 @@ from documents.customer import Contact, Customer
 from resolvers.actor import Actor, Permission
 from resolvers.customer_store import edit_customer
 from resolvers.errors import ErrorCode, Problem, UserFacingError
-from resolvers.values import apply_contact_details, clean_text
+from resolvers.values import apply_contact_details, clean_text, input_problems
 
 
 def _apply(actor: Actor, customer: Customer, contact: Contact, changes: dict[str, Any]) -> None:
-    problems: list[Problem] = []
+    problems: list[Problem] = input_problems(changes, ["input"])
     for key in ("first_name", "last_name", "role"):
         if key in changes:
             setattr(contact, key, clean_text(changes[key]))

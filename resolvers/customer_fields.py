@@ -8,11 +8,11 @@ from typing import Any
 
 from documents.customer import Address, Customer
 from documents.lookups import CustomerType, LeadSource, Lookup, PaymentTerm, PriceLevel, User
-from documents.text import name_key
+from documents.text import CUSTOM_FIELDS_LIMIT, name_key
 from resolvers.actor import Actor
 from resolvers.billing import billing_arrangement
 from resolvers.errors import ErrorCode, Problem, UserFacingError
-from resolvers.values import apply_contact_details, clean_text
+from resolvers.values import apply_contact_details, bounded, camel, clean_text, input_problems
 
 _TEXT_FIELDS = ("first_name", "last_name", "company_name", "account_number")
 # field -> (lookup document, error code, input field name, words for messages)
@@ -35,8 +35,26 @@ def default_name(customer: Customer) -> str | None:
     return person or None
 
 
+def merged_address(current: Address, changes: dict[str, Any] | None, path: list[str],
+                   problems: list[Problem]) -> Address:
+    """`current` with the fields `changes` sets (a field left out keeps its value,
+    None clears it); `changes` None clears the whole address.
+    """
+    if changes is None:
+        return Address()
+    merged = current.model_dump()
+    for key, value in changes.items():
+        merged[key] = clean_text(value) if isinstance(value, str) else value
+    for key, limit in (("latitude", 90), ("longitude", 180)):
+        problem = bounded(merged.get(key) if key in changes else None, -limit, limit,
+                          f"The {key} is between -{limit} and {limit}.", [*path, key])
+        if problem:
+            problems.append(problem)
+    return Address.model_validate(merged)
+
+
 async def apply_customer_input(actor: Actor, customer: Customer, changes: dict[str, Any]) -> None:
-    problems: list[Problem] = []
+    problems: list[Problem] = input_problems(changes, ["input"])
     for key in _TEXT_FIELDS:
         if key in changes:
             setattr(customer, key, clean_text(changes[key]))
@@ -48,17 +66,19 @@ async def apply_customer_input(actor: Actor, customer: Customer, changes: dict[s
                 problems.append(Problem(code, f"No such {words}.", ["input", label]))
             else:
                 setattr(customer, key, value)
-    if "site_address" in changes:
-        customer.site_address = Address.model_validate(changes["site_address"] or {})
-    if "billing_address" in changes:
-        customer.billing_address = Address.model_validate(changes["billing_address"] or {})
+    for key in ("site_address", "billing_address"):
+        if key in changes:
+            setattr(customer, key, merged_address(
+                getattr(customer, key), changes[key], ["input", camel(key)], problems))
     if "billing_same_as_site" in changes:
         customer.billing_same_as_site = bool(changes["billing_same_as_site"])
     if "custom_fields" in changes:
-        customer.custom_fields = custom_fields(changes["custom_fields"] or [], problems)
-    if changes.get("billing") is not None:
+        customer.custom_fields = custom_fields(
+            customer.custom_fields, changes["custom_fields"], problems)
+    if "billing" in changes:
         try:
-            customer.billing = await billing_arrangement(actor, customer.id, changes["billing"])
+            customer.billing = None if changes["billing"] is None else await billing_arrangement(
+                actor, customer.id, changes["billing"], customer.billing)
         except UserFacingError as exc:
             problems.extend(exc.problems)
     if "archived" in changes:
@@ -80,18 +100,33 @@ async def apply_customer_input(actor: Actor, customer: Customer, changes: dict[s
         raise UserFacingError(*problems)
 
 
-def custom_fields(entries: list[dict[str, Any]], problems: list[Problem]) -> dict[str, str]:
-    fields: dict[str, str] = {}
+def custom_fields(current: dict[str, str], entries: list[dict[str, Any]] | None,
+                  problems: list[Problem]) -> dict[str, str]:
+    """`current` with each entry's key set to its value (a null or blank value
+    removes the key); `entries` None removes every custom field.
+    """
+    if entries is None:
+        return {}
+    fields = dict(current)
     for index, entry in enumerate(entries):
         key = clean_text(entry.get("key"))
+        path = ["input", "customFields", str(index), "key"]
         if not key:
-            problems.append(
-                Problem(ErrorCode.REQUIRED, "A custom field needs a key.",
-                        ["input", "customFields", str(index), "key"])
-            )
+            problems.append(Problem(ErrorCode.REQUIRED, "A custom field needs a key.", path))
+            continue
+        if key.startswith("$") or "." in key:
+            # Keys are stored as field names of a subdocument, where these mean operators and paths.
+            problems.append(Problem(ErrorCode.INVALID_TEXT, "A custom field key may not start "
+                                    "with '$' or hold a '.'.", path))
             continue
         value = clean_text(entry.get("value"))
-        if value is not None:
+        if value is None:
+            fields.pop(key, None)
+        else:
             fields[key] = value
+    if len(fields) > CUSTOM_FIELDS_LIMIT:
+        problems.append(Problem(
+            ErrorCode.INVALID, f"A customer has at most {CUSTOM_FIELDS_LIMIT} custom fields; "
+            f"this would make {len(fields)}.", ["input", "customFields"]))
     return fields
 

@@ -8,11 +8,11 @@ from documents.customer import Customer, Equipment
 from resolvers.actor import Actor, Permission
 from resolvers.customer_store import edit_customer
 from resolvers.errors import ErrorCode, Problem, UserFacingError
-from resolvers.values import clean_text
+from resolvers.values import clean_text, input_problems
 
 
 def _apply(customer: Customer, item: Equipment, changes: dict[str, Any]) -> None:
-    problems: list[Problem] = []
+    problems: list[Problem] = input_problems(changes, ["input"])
     if "name" in changes:
         name = clean_text(changes["name"])
         if name:

@@ -11,10 +11,12 @@ from bson import ObjectId
 from openpyxl import Workbook
 
 from documents.import_job import ImportJob, ImportRowError, ImportRowIssue, ImportRowWarning
+from documents.text import xml_safe
 from importers.fields import relabel
 from importers.issues import RowOutcome
 from importers.mapping import column_name
 from importers.rows import neutralize
+from resolvers import import_roles
 from resolvers.actor import Actor, Permission
 
 
@@ -42,6 +44,7 @@ async def error_report(actor: Actor, job_id: ObjectId,
     job = await ImportJob.get_in(actor.org_id, job_id)
     if job is None:
         return None
+    import_roles.require_rows(actor, job)
     found_warnings = await ImportRowWarning.find_in(actor.org_id, {"job_id": job.id},
                                                     sort=[("seq", 1), ("_id", 1)])
     warned: dict[tuple[str, int], list[ImportRowIssue]] = {}
@@ -98,9 +101,15 @@ def as_xlsx(sheets: list[ReportSheet]) -> bytes:
     workbook = Workbook(write_only=True)
     for sheet in sheets or [ReportSheet("Errors", ["Errors"], [])]:
         worksheet = workbook.create_sheet(sheet.name[:31])
-        worksheet.append(sheet.header)
+        worksheet.append([_xml_cell(c) for c in sheet.header])
         for row in sheet.rows:
-            worksheet.append(row)
+            worksheet.append([_xml_cell(c) for c in row])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def _xml_cell(value: str | None) -> str | None:
+    # Whatever a stored row holds (a control character came in before imports
+    # cleaned cells), the workbook is still written: XML cannot carry those.
+    return None if value is None else xml_safe(value)

@@ -33,6 +33,7 @@ from documents.import_job import (
 )
 from documents.product import Product
 from documents.saved_mapping import SavedColumn, SavedMapping
+from documents.text import TEXT_LIMIT, clean_text
 from importers.context import LOOKUP_FIELDS
 from importers.errors import ImportFileError
 from importers.fields import Entity, Field, field_for, labelled_fields
@@ -43,10 +44,11 @@ from importers.readers import open_rows
 from importers.rows import cell_text
 from importers.template import SHEET_ORDER, build_template, entity_of_sheet, sheet_titles
 from importers.worker import uploads
-from resolvers import mappings
+from resolvers import import_roles, mappings
 from resolvers.actor import Actor, Permission
 from resolvers.errors import ErrorCode, Problem, UserFacingError, not_found
 from resolvers.pagination import Page, decode_cursor, encode_cursor, page_size
+from resolvers.values import require_valid_input
 
 
 @dataclass(frozen=True)
@@ -241,6 +243,13 @@ async def _job_of_key(actor: Actor, key: str, fingerprint: str) -> ImportJob | N
 
 async def import_file(actor: Actor, request: ImportRequest, limits: ImportLimits) -> ImportJob:
     actor.require(Permission.IMPORT)
+    # What the job stores of the request is held to the rules of every stored text.
+    require_valid_input({"sheet": request.sheet, "idempotency_key": request.idempotency_key,
+                         "save_mapping_as": request.save_mapping_as}, ["input"])
+    request.file_name = clean_text(request.file_name)[:TEXT_LIMIT] or "upload"
+    import_roles.require_entity(actor, request.entity)
+    if request.dry_run:
+        import_roles.require_dry_run(actor)
     fingerprint = request_fingerprint(request)
     if request.idempotency_key:
         existing = await _job_of_key(actor, request.idempotency_key, fingerprint)
@@ -257,6 +266,7 @@ async def import_file(actor: Actor, request: ImportRequest, limits: ImportLimits
     skipped: list[Skipped] = []
     if request.entity is Entity.TEMPLATE:
         parts, skipped = await _template_parts(actor, request.data)
+        parts = import_roles.allowed_parts(actor, request.data, parts)
         first_row = []
     if len(first_row) > limits.max_columns:
         raise UserFacingError(Problem(
@@ -283,6 +293,7 @@ async def import_file(actor: Actor, request: ImportRequest, limits: ImportLimits
         error_policy=request.error_policy, idempotency_key=request.idempotency_key,
         request_fingerprint=fingerprint,
         parts=parts, max_rows=limits.max_rows,
+        created_by_key=actor.key_id,
     )
     try:
         await ImportJob.collection().insert_one(job.to_mongo())
@@ -331,6 +342,7 @@ async def row_issues(actor: Actor, kind: type[ImportRowIssue], job: ImportJob,
     """A job's row errors or warnings in file order; read in bounded windows of
     row positions.
     """
+    import_roles.require_rows(actor, job)
     limit = page_size(first)
     cursor = decode_cursor(after)
     after_seq, after_id = (int(cursor[0]), str(cursor[1])) if cursor else (0, "")
@@ -406,7 +418,10 @@ async def import_resume(actor: Actor, job_id: ObjectId) -> ImportJob:
 async def template_workbook(actor: Actor) -> bytes:
     """The standard template, with drop-down lists of the org's current lookups."""
     actor.require(Permission.IMPORT)
-    lists = {}
+    lists: dict[str, list[str]] = {}
+    if not actor.can(Permission.READ_CUSTOMERS):
+        # The lists are the organization's data, which this role may not read in GraphQL.
+        return build_template(actor.settings.customer_label, lists)
     for kind, (document, _, _) in LOOKUP_FIELDS.items():
         lists[kind] = [doc.name for doc in await document.find_in(actor.org_id,
                                                                    sort=[("name_key", 1)])]

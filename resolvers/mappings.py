@@ -12,7 +12,7 @@ from importers.fields import Entity, field_for
 from importers.mapping import normalize_header
 from resolvers.actor import Actor, Permission
 from resolvers.errors import ErrorCode, Problem, UserFacingError, not_found
-from resolvers.values import clean_text
+from resolvers.values import clean_text, input_problems
 
 
 async def saved_mappings(actor: Actor, entity: Entity) -> list[SavedMapping]:
@@ -30,7 +30,9 @@ async def mapping_save(actor: Actor, name: str | None, entity: Entity, has_heade
                        columns: list[SavedColumn]) -> SavedMapping:
     """Save (or, under the same name, replace) a mapping."""
     actor.require(Permission.IMPORT)
-    problems = []
+    problems = input_problems(name, ["input", "name"])
+    for index, column in enumerate(columns):
+        problems += input_problems(column.header, ["input", "mapping", str(index), "header"])
     label = clean_text(name)
     if not label:
         problems.append(Problem(ErrorCode.REQUIRED, "A saved mapping needs a name.",

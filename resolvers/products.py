@@ -14,7 +14,10 @@ from resolvers.actor import Actor, Permission
 from resolvers.customer_queries import search_conditions
 from resolvers.errors import ErrorCode, Problem, UserFacingError, not_found
 from resolvers.pagination import Page, decode_cursor, encode_cursor, page_size
-from resolvers.values import clean_text
+from resolvers.values import camel, clean_text, decimal_problem, input_problems
+
+# A hundred years: longer is surely a typo (terms are in months, not days).
+MAX_TERM_MONTHS = 1_200
 
 
 @dataclass
@@ -57,23 +60,24 @@ async def get_product(actor: Actor, product_id: ObjectId) -> Product | None:
 
 def _apply(product: Product, fields: dict[str, Any]) -> list[Problem]:
     """Sets the given `fields`; what is wrong with them, if anything."""
-    problems = []
+    problems = input_problems(fields, ["input"])
     for key in ("import_id", "name"):
         if key in fields:
             value = clean_text(fields[key])
             if value is None:
                 label = "An import id" if key == "import_id" else "A name"
                 problems.append(Problem(ErrorCode.REQUIRED, f"{label} is required.",
-                                        ["input", "importId" if key == "import_id" else key]))
+                                        ["input", camel(key)]))
             else:
                 setattr(product, key, value)
     product.import_key = name_key(product.import_id)
     price = fields.get("unit_price")
-    if price is not None and (not Decimal(price).is_finite() or price < 0):
-        problems.append(Problem(ErrorCode.INVALID_NUMBER, "The unit price cannot be negative.",
-                                ["input", "unitPrice"]))
-    elif price is not None:
-        product.unit_price = Decimal(price)
+    if price is not None and decimal_problem(Decimal(price)) is None:
+        if price < 0:
+            problems.append(Problem(ErrorCode.INVALID_NUMBER,
+                                    "The unit price cannot be negative.", ["input", "unitPrice"]))
+        else:
+            product.unit_price = Decimal(price)
     if fields.get("currency") is not None:
         try:
             product.currency = currency_code(fields["currency"])
@@ -81,8 +85,9 @@ def _apply(product: Product, fields: dict[str, Any]) -> list[Problem]:
             problems.append(Problem(ErrorCode.INVALID_CURRENCY, str(exc), ["input", "currency"]))
     if "term_months" in fields:
         term = fields["term_months"]
-        if term is not None and term < 1:
-            problems.append(Problem(ErrorCode.INVALID_NUMBER, "The term is at least 1 month.",
+        if term is not None and not 1 <= term <= MAX_TERM_MONTHS:
+            problems.append(Problem(ErrorCode.INVALID_NUMBER,
+                                    f"The term is 1 to {MAX_TERM_MONTHS:,} months.",
                                     ["input", "termMonths"]))
         product.term_months = term
     for key in ("recurring", "active"):

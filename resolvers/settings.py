@@ -7,18 +7,20 @@ import phonenumbers
 from documents.organization import Organization, OrgSettings
 from resolvers.actor import Actor, Permission
 from resolvers.errors import ErrorCode, Problem, UserFacingError
-from resolvers.values import clean_text
+from resolvers.values import clean_text, input_problems
 
 
 async def settings_update(actor: Actor, changes: dict[str, Any]) -> OrgSettings:
     actor.require(Permission.ADMINISTER)
     settings = actor.settings.model_copy()
-    problems: list[Problem] = []
+    problems: list[Problem] = input_problems(changes, ["input"])
     if "customer_label" in changes:
         label = clean_text(changes["customer_label"])
-        if not label or len(label) > 40:
-            problems.append(Problem(ErrorCode.INVALID, "The label must be 1 to 40 characters.",
-                                    ["input", "customerLabel"]))
+        # It titles a sheet of the template: Excel's rules (31 characters with the
+        # plural's "s", none of []:*?/\).
+        if not label or len(label) > 30 or set(label) & set("[]:*?/\\"):
+            problems.append(Problem(ErrorCode.INVALID, "The label must be 1 to 30 characters, "
+                                    "none of [ ] : * ? / \\.", ["input", "customerLabel"]))
         else:
             settings.customer_label = label
     if "default_region" in changes:

@@ -5,12 +5,13 @@ from typing import Any
 from bson import ObjectId
 
 from documents.base import utcnow
-from documents.customer import Address, Customer, Site
+from documents.customer import Customer, Site
 from documents.text import name_key
 from resolvers.actor import Actor, Permission
+from resolvers.customer_fields import merged_address
 from resolvers.customer_store import edit_customer
 from resolvers.errors import ErrorCode, Problem, UserFacingError
-from resolvers.values import apply_contact_details, clean_text
+from resolvers.values import apply_contact_details, clean_text, input_problems
 
 
 def site_of(customer: Customer, site_id: ObjectId) -> Site:
@@ -28,7 +29,7 @@ def _line1_after(site: Site, changes: dict[str, Any]) -> str | None:
 
 
 def _apply(actor: Actor, customer: Customer, site: Site, changes: dict[str, Any]) -> None:
-    problems: list[Problem] = []
+    problems: list[Problem] = input_problems(changes, ["input"])
     if "name" in changes:
         # As the import does: a site without a name is named after its address line 1.
         name = clean_text(changes["name"]) or clean_text(_line1_after(site, changes))
@@ -46,7 +47,8 @@ def _apply(actor: Actor, customer: Customer, site: Site, changes: dict[str, Any]
         else:
             site.name = name
     if "address" in changes:
-        site.address = Address.model_validate(changes["address"] or {})
+        site.address = merged_address(site.address, changes["address"], ["input", "address"],
+                                      problems)
     for key in ("contact_name", "notes"):
         if key in changes:
             setattr(site, key, clean_text(changes[key]))

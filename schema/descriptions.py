@@ -172,7 +172,6 @@ DESCRIPTIONS: dict[str, str] = {
     "Address.country": "Country.",
     "Address.latitude": "Latitude in degrees, when known.",
     "Address.longitude": "Longitude in degrees, when known.",
-    "AddressInput": "An address: parts left out keep their value, null clears one.",
     "AddressInput.line1": "Street address.",
     "AddressInput.line2": "Unit, floor or building.",
     "AddressInput.suburb": "Suburb, city or town.",
@@ -275,6 +274,11 @@ DESCRIPTIONS: dict[str, str] = {
     "ErrorCode": "What went wrong, in a userError or a GraphQL error's extensions.code.",
     "ErrorCode.INVALID": "The value is not acceptable; the message says why.",
     "ErrorCode.REQUIRED": "A value is needed.",
+    "ErrorCode.INVALID_TEXT": "The text holds a character no stored text may (a control "
+    "character other than tab and line breaks); the message names it.",
+    "ErrorCode.TEXT_TOO_LONG": "The text is longer than the field keeps (see the README's caps).",
+    "ErrorCode.IN_USE": "The entry is in use (the message says by how many customers); it "
+    "cannot be deleted.",
     "ErrorCode.DUPLICATE": "Another object already has this unique value.",
     "ErrorCode.NOT_FOUND": "No such object in your organization.",
     "ErrorCode.FORBIDDEN": "Your API key's role may not do this; the message names the "

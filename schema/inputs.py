@@ -45,7 +45,8 @@ def to_changes(value: Any) -> Any:
     return value
 
 
-@strawberry.input
+@strawberry.input(description="Merged into the stored address: a field left out keeps its "
+                  "value, null clears it; the whole address null clears every field.")
 class AddressInput:
     line1: str | None = UNSET
     line2: str | None = UNSET
@@ -96,10 +97,12 @@ class CustomerInput:
     billing_address: AddressInput | None = UNSET
     billing_same_as_site: bool | None = UNSET
     billing: BillingInput | None = strawberry.field(
-        default=UNSET, description="Assign a billing customer (see billingCustomerAssign)."
+        default=UNSET, description="Assign a billing customer (see billingCustomerAssign); "
+        "its fields left out keep their value. null removes the arrangement."
     )
     custom_fields: list[CustomFieldInput] | None = strawberry.field(
-        default=UNSET, description="Replaces all custom fields; a null value drops a key."
+        default=UNSET, description="Sets each key given to its value; a null value removes "
+        "the key, and other keys keep theirs. null removes every custom field."
     )
 
 

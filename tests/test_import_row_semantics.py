@@ -217,3 +217,13 @@ async def test_totals_always_add_up(org: Org, rows: list[tuple[str, str, str, st
     totals_add_up(job)
     assert job["totals"]["rows"] == len([r for r in rows if any(r)])
     assert job["totals"]["failed"] == len({e["node"]["row"] for e in job["rowErrors"]["edges"]})
+
+
+async def test_imported_text_is_cleaned_and_capped(org: Org) -> None:
+    rows = csv_bytes([["Customer Name", "Customer Type"], ["Bell\x01 Co", "Retail\x07"],
+                      ["Long Co" + "o" * 300, ""]])
+    job = await run_import(org, rows, "text.csv", entity="CUSTOMERS")
+    assert errors(job) == [(3, "TEXT_TOO_LONG")]
+    assert warnings(job) == [(2, "TEXT_CLEANED"), (2, "TEXT_CLEANED")]
+    found = await org.gql('{ customerByName(name: "Bell Co") { name customerType { name } } }')
+    assert found["customerByName"] == {"name": "Bell Co", "customerType": {"name": "Retail"}}
