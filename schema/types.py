@@ -11,6 +11,7 @@ from documents import lookups
 from documents.customer import InvoicingOption
 from resolvers.pagination import Page
 from schema.context import Info
+from schema.cost import TOTAL_COUNT_COST
 from schema.ids import to_global_id
 
 if TYPE_CHECKING:
@@ -357,7 +358,10 @@ class Connection(Generic[N]):
     page_info: PageInfo
     _page: strawberry.Private[Page[Any]]
 
-    @strawberry.field
+    @strawberry.field(
+        description="How many match, across all pages. It reads every match, so it costs "
+        "more than a page (see the README's query costs).",
+        metadata={"cost": TOTAL_COUNT_COST})
     async def total_count(self) -> int:
         return await self._page.count()
 
