@@ -50,6 +50,8 @@ MAX_COST = 1_000
 # Caps on the document's size in nodes, apart from its tokens: each is visited once.
 MAX_FRAGMENTS = 100
 MAX_SELECTIONS = 1_000
+# ... and on the fields it has once its fragments are spread (each spread counts again).
+MAX_FIELDS = 5_000
 # What a field costs when it declares nothing: objects 1, scalars 0.
 OBJECT_COST = 1
 SEARCH_COST = 10
@@ -66,6 +68,8 @@ class Measure:
     depth: int = 0
     aliases: int = 0
     cost: int = 0
+    # Fields the operation has once its fragments are spread: execution's work.
+    fields: int = 0
 
 
 @dataclass
@@ -83,7 +87,7 @@ class Walk:
 
     def selection_set(self, node: SelectionSetNode, parent: GraphQLNamedType | None,
                       page: int | None) -> Measure:
-        depth = aliases = cost = 0
+        depth = aliases = cost = fields = 0
         for selection in node.selections:
             self.visits += 1
             if isinstance(selection, FieldNode):
@@ -99,7 +103,8 @@ class Walk:
             depth = max(depth, measure.depth)
             aliases += measure.aliases
             cost += measure.cost
-        return Measure(depth, aliases, cost)
+            fields += measure.fields
+        return Measure(depth, aliases, cost, fields)
 
     def spread(self, node: FragmentSpreadNode, page: int | None) -> Measure:
         name = node.name.value
@@ -130,23 +135,23 @@ class Walk:
         if name.startswith("__"):
             # Introspection: GraphiQL's schema query nests type references deeper
             # than any real query, and reads no data.
-            return Measure(0, aliases, 0)
+            return Measure(0, aliases, 0, 1)
         definition = _field(parent, name)
         if definition is None:
-            return Measure(0, aliases, 0)  # validation says what is wrong with it
+            return Measure(0, aliases, 0, 1)  # validation says what is wrong with it
         child = get_named_type(definition.type)
         cost = _declared_cost(definition)
         if cost is None:
             cost = OBJECT_COST if is_composite_type(child) else 0
         cost += SEARCH_COST if self._searches(node) else 0
         if node.selection_set is None:
-            return Measure(0, aliases, cost)
+            return Measure(0, aliases, cost, 1)
         own_page = self._page(node, definition)
         inner = self.selection_set(node.selection_set, child, own_page)
         # The items of a connection (its edges or nodes) come `first` at a time.
         times = page if page is not None and _is_list(definition) else 1
         return Measure(inner.depth + 1, aliases + inner.aliases,
-                       cost + inner.cost * times)
+                       cost + inner.cost * times, 1 + inner.fields)
 
     def _page(self, node: FieldNode, definition: GraphQLField) -> int | None:
         if PAGE_ARGUMENT not in definition.args:
@@ -260,6 +265,10 @@ def analyse(schema: GraphQLSchema, document: DocumentNode,
                 f"'{name}' exceeds maximum operation depth of {MAX_DEPTH}", operation))
         aliases += measure.aliases
         cost = max(cost, measure.cost)
+        if measure.fields > MAX_FIELDS:
+            errors.append(GraphQLError(
+                f"The operation has {measure.fields:,} fields once its fragments are spread; "
+                f"at most {MAX_FIELDS:,} are allowed."))
     if aliases > MAX_ALIASES:
         errors.append(GraphQLError(f"{aliases} aliases found. Allowed: {MAX_ALIASES}"))
     if cost > MAX_COST:
