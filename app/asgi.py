@@ -76,9 +76,12 @@ class GraphQLApp(GraphQL[Context, None]):
         client's mistake (Strawberry trusts their shapes, and crashed on some).
         """
         try:
-            return await super().parse_multipart(request)
+            operations = await super().parse_multipart(request)
         except (AttributeError, TypeError, IndexError, ValueError) as error:
             raise HTTPException(400, MALFORMED_MULTIPART) from error
+        if not isinstance(operations, dict | list):
+            raise HTTPException(400, MALFORMED_MULTIPART)
+        return operations
 
     async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
         try:
