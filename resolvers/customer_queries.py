@@ -13,7 +13,8 @@ from resolvers.errors import ErrorCode, Problem, UserFacingError
 from resolvers.name_order import ReadPlan, count, customers_by_name
 from resolvers.pagination import Page, decode_cursor, encode_cursor, page_size
 
-MIN_SEARCH_WORD = 2
+# Letters and digits a search must have (punctuation is not searched).
+MIN_SEARCH_CHARACTERS = 2
 
 
 @dataclass
@@ -40,10 +41,11 @@ def search_conditions(text: str | None, field: str) -> tuple[dict[str, Any], lis
     if not query_words:
         # Blank search: no filter; only punctuation: nothing can match it.
         return ({field: {"$in": []}} if text and text.strip() else {}), []
-    if len(query_words[0]) < MIN_SEARCH_WORD:
+    if sum(len(word) for word in query_words) < MIN_SEARCH_CHARACTERS:
         # One letter starts a large share of all tokens: the read would be most of the index.
         raise UserFacingError(Problem(
-            ErrorCode.INVALID, f"A search needs a word of at least {MIN_SEARCH_WORD} characters.",
+            ErrorCode.INVALID,
+            f"A search needs at least {MIN_SEARCH_CHARACTERS} letters or digits.",
             ["filter", "search"]))
     exact = [{"$match": {field: {"$elemMatch": prefix_range(w)}}} for w in query_words]
     return {field: prefix_range(query_words[0])}, exact

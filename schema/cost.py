@@ -46,7 +46,7 @@ from resolvers.pagination import DEFAULT_PAGE
 
 MAX_DEPTH = 10
 MAX_ALIASES = 15
-MAX_COST = 1_000
+MAX_COST = 5_000
 # Caps on the document's size in nodes, apart from its tokens: each is visited once.
 MAX_FRAGMENTS = 100
 MAX_SELECTIONS = 1_000
