@@ -256,7 +256,13 @@ def analyse(schema: GraphQLSchema, document: DocumentNode,
             continue
         walk = Walk(schema, fragments, _variables_with_defaults(operation, variables))
         root = schema.get_root_type(operation.operation)
-        measure = walk.selection_set(operation.selection_set, root, None)
+        try:
+            measure = walk.selection_set(operation.selection_set, root, None)
+        except RecursionError:
+            # The parser bounds nesting well below this; a guard, not a path.
+            errors.append(GraphQLError("The document is nested too deeply.",
+                                       extensions=INVALID_DOCUMENT))
+            continue
         errors.extend(walk.errors)
         visits += walk.visits
         if measure.depth > MAX_DEPTH:
