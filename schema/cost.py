@@ -9,7 +9,7 @@ is not.
 
 Costs, as the Shopify and GitHub APIs count them: a scalar costs nothing, an
 object 1, and a connection multiplies what each of its items costs by the
-page size asked for (`first`, else the default page). A field may declare its
+page size asked for (`first` or `last`, else the default page). A field may declare its
 own cost in its Strawberry metadata (`metadata={"cost": n}`): `totalCount`
 reads every match, so it costs more; a `filter` with a `search` costs more too.
 """
@@ -57,7 +57,7 @@ OBJECT_COST = 1
 SEARCH_COST = 10
 TOTAL_COUNT_COST = 20
 COST_METADATA = "cost"
-PAGE_ARGUMENT = "first"
+PAGE_ARGUMENTS = ("first", "last")
 COST_CODE = "MAX_COST_EXCEEDED"
 # A document that cannot run as written (Apollo's code for it).
 INVALID_DOCUMENT = {"code": "GRAPHQL_VALIDATION_FAILED"}
@@ -154,13 +154,13 @@ class Walk:
                        cost + inner.cost * times, 1 + inner.fields)
 
     def _page(self, node: FieldNode, definition: GraphQLField) -> int | None:
-        if PAGE_ARGUMENT not in definition.args:
+        """The page a connection field asks for: `first` (or `last`), else the default."""
+        if not any(name in definition.args for name in PAGE_ARGUMENTS):
             return None
-        for argument in node.arguments or ():
-            if argument.name.value == PAGE_ARGUMENT:
-                value = self._value(argument.value)
-                return value if isinstance(value, int) and value >= 0 else DEFAULT_PAGE
-        return DEFAULT_PAGE
+        sizes = [self._value(argument.value) for argument in node.arguments or ()
+                 if argument.name.value in PAGE_ARGUMENTS]
+        given = [size for size in sizes if isinstance(size, int) and size >= 0]
+        return max(given) if given else DEFAULT_PAGE
 
     def _searches(self, node: FieldNode) -> bool:
         for argument in node.arguments or ():
