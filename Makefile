@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench schema clean
+.PHONY: run test lint bench schema browser clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,14 @@ lint: $(STAMP)
 # unless run as `.venv/bin/sitebook schema --allow-breaking`).
 schema: $(STAMP)
 	$(BIN)/sitebook schema
+
+# Chromium for tests/test_browser_cors.py (Debian's package; playwright's own browser is never
+# downloaded). Needs root or password-less sudo; without either the test says it is skipped.
+browser:
+	@command -v chromium >/dev/null || command -v chromium-browser >/dev/null || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] && echo || echo "sudo -n" ); \
+	  { $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; } || \
+	  echo "chromium could not be installed: the browser test will be skipped"; }
 
 bench: $(STAMP)
 	$(BIN)/python bench/query_bench.py

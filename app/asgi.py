@@ -7,9 +7,13 @@ import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
+from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from graphql import GraphQLSchema
 from starlette.applications import Starlette
 from starlette.datastructures import Headers
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Route, WebSocketRoute
@@ -31,10 +35,13 @@ from resolvers.imports import ImportLimits, template_workbook
 from schema import build_schema
 from schema.context import Context
 from schema.ids import from_global_id
-from schema.limits import refusal
+from schema.limits import cannot_run, refusal
 
 log = logging.getLogger(__name__)
 
+# What a browser page may send: the key, JSON, and the CSRF guard's preflight headers.
+CORS_HEADERS = ["Authorization", "Content-Type", "GraphQL-Require-Preflight",
+                "Apollo-Require-Preflight"]
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 UNAUTHORIZED = JSONResponse({"error": "A valid API key is required."}, status_code=401,
                             headers={"WWW-Authenticate": "Bearer"})
@@ -42,10 +49,40 @@ UNAUTHORIZED = JSONResponse({"error": "A valid API key is required."}, status_co
 
 class GraphQLApp(GraphQL[Context, None]):
     import_limits: ImportLimits
+    read_timeout: float | None = None
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         return Context(authenticated=request.scope.get("sitebook.actor"),
-                       import_limits=self.import_limits)
+                       import_limits=self.import_limits, read_timeout=self.read_timeout)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        try:
+            response = await self.run(Request(scope=scope, receive=receive))
+        except HTTPException as error:
+            # A GraphQL error, as every other refusal (Strawberry answers plain text).
+            response = graphql_error(error.reason, error.status_code)
+        await response(scope, receive, send)
+
+    def parse_json(self, data: str | bytes) -> Any:
+        try:
+            return super().parse_json(data)
+        except RecursionError:
+            raise HTTPException(400, TOO_DEEP) from None
+
+    async def parse_multipart(self, request: AsyncHTTPRequestAdapter) -> dict[str, str]:
+        """The multipart request spec's fields; anything else in them is the
+        client's mistake (Strawberry trusts their shapes, and crashed on some).
+        """
+        try:
+            operations = await super().parse_multipart(request)
+        except (AttributeError, TypeError, IndexError, ValueError) as error:
+            raise HTTPException(400, MALFORMED_MULTIPART) from error
+        if not isinstance(operations, dict | list):
+            raise HTTPException(400, MALFORMED_MULTIPART)
+        return operations
 
     async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
         try:
@@ -66,6 +103,20 @@ class GraphQLApp(GraphQL[Context, None]):
             if context.authenticated is None:
                 raise ConnectionRejectionError()
         return {}
+
+
+TOO_DEEP = "The request body's JSON is nested too deeply to read."
+MALFORMED_MULTIPART = (
+    "The multipart request does not follow the GraphQL multipart request spec: `operations` "
+    "must be a JSON object (or list), and `map` a JSON object of file field names to lists "
+    "of paths (like \"variables.file\") that lead to null values in `operations`.")
+
+
+def graphql_error(message: str, status_code: int, **extensions: Any) -> JSONResponse:
+    error: dict[str, Any] = {"message": message}
+    if extensions:
+        error["extensions"] = extensions
+    return JSONResponse({"errors": [error]}, status_code=status_code)
 
 
 def bearer_key(headers: Headers) -> str | None:
@@ -126,6 +177,77 @@ def _too_large(limit: int) -> Response:
                         status_code=413)
 
 
+GRAPHQL_RESPONSE = "application/graphql-response+json"
+
+
+def _lowercase_media_type(scope: Scope) -> None:
+    """Media types are case-insensitive (RFC 9110), so `Application/JSON` is JSON.
+    Only the type is lowercased: a multipart boundary is case-sensitive.
+    """
+    headers = []
+    for name, value in scope["headers"]:
+        if name.lower() == b"content-type":
+            media_type, separator, parameters = value.partition(b";")
+            value = media_type.strip().lower() + separator + parameters
+        headers.append((name, value))
+    scope["headers"] = headers
+
+
+def _accepts_graphql_response(headers: Headers) -> bool:
+    for item in headers.get("accept", "").split(","):
+        media_type, *parameters = (part.strip().lower() for part in item.split(";"))
+        if media_type == GRAPHQL_RESPONSE and "q=0" not in parameters:
+            return True
+    return False
+
+
+def _graphql_response_status(status: int, body: bytes) -> int:
+    """GraphQL over HTTP: with application/graphql-response+json, a response
+    without data (the request failed before execution) is a 400.
+    """
+    if status != 200:
+        return status
+    try:
+        answer = json.loads(body)
+    except ValueError:
+        return status
+    if isinstance(answer, dict) and answer.get("data") is None and answer.get("errors") and \
+            not any(isinstance(e, dict) and "path" in e for e in answer["errors"]):
+        return 400
+    return status
+
+
+def _answering_graphql_response(send: Send) -> Send:
+    """A `send` that answers a JSON response as application/graphql-response+json,
+    with the status the GraphQL over HTTP spec gives it.
+    """
+    start: Message | None = None
+    body: list[bytes] = []
+
+    async def answer(message: Message) -> None:
+        nonlocal start
+        if message["type"] == "http.response.start":
+            content_type = Headers(raw=message["headers"]).get("content-type", "")
+            if content_type.split(";")[0].strip().lower() == "application/json":
+                start = message
+                return
+        elif message["type"] == "http.response.body" and start is not None:
+            body.append(message.get("body", b""))
+            if message.get("more_body"):
+                return
+            payload = b"".join(body)
+            headers = [(name, value) for name, value in start["headers"]
+                       if name.lower() != b"content-type"]
+            headers.append((b"content-type", f"{GRAPHQL_RESPONSE}; charset=utf-8".encode()))
+            await send({**start, "status": _graphql_response_status(start["status"], payload),
+                        "headers": headers})
+            await send({"type": "http.response.body", "body": payload})
+            return
+        await send(message)
+
+    return answer
+
+
 class GraphQLEndpoint:
     """Operations need a valid key (else HTTP 401). Queries via GET are off
     (they invite CSRF), so a GET only serves the GraphiQL page, when enabled.
@@ -164,16 +286,31 @@ class GraphQLEndpoint:
             request = json.loads(body)
         except ValueError:
             request = None  # Strawberry explains what is wrong with it
+        except RecursionError:
+            return graphql_error(TOO_DEEP, 400), receive
         if isinstance(request, dict) and isinstance(request.get("query"), str):
             variables = request.get("variables")
             errors = refusal(self.schema, request["query"],
                              variables if isinstance(variables, dict) else {})
             if errors:
-                return JSONResponse({"data": None,
-                                     "errors": [error.formatted for error in errors]}), receive
+                answer: dict[str, Any] = {"data": None,
+                                          "errors": [error.formatted for error in errors]}
+                costs = [(e.extensions or {})["cost"] for e in errors
+                         if "cost" in (e.extensions or {})]
+                if costs:
+                    answer["extensions"] = {"cost": costs[0]}
+                # A document that cannot run is a bad request; one that asks for too
+                # much is answered as validation errors are (200 for application/json;
+                # application/graphql-response+json turns it into 400, see _answering).
+                return JSONResponse(answer, status_code=400 if cannot_run(errors) else 200), \
+                    receive
         return None, _replay(body, receive)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            _lowercase_media_type(scope)
+            if _accepts_graphql_response(Headers(scope=scope)):
+                send = _answering_graphql_response(send)
         if scope["type"] == "http" and scope["method"] in ("GET", "HEAD"):
             response: Response = (
                 await self.graphql.render_graphql_ide(Request(scope))
@@ -219,8 +356,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
         graphql_ide="graphiql" if settings.graphiql else None,
         allow_queries_via_get=False,
         multipart_uploads_enabled=True,
+        # A browser's websocket handshake from another origin: the same list as CORS.
+        allowed_origins=settings.allowed_origins,
     )
     graphql.import_limits = settings.import_limits
+    graphql.read_timeout = settings.read_timeout_seconds
 
     async def import_template(request: Request) -> Response:
         actor = await actor_for_key(bearer_key(request.headers) or "")
@@ -298,6 +438,14 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/readyz", readyz),
         ],
         lifespan=lifespan,
+        middleware=[
+            # Browser pages on the named origins may call the API; the preflight is
+            # answered here, before any key is asked for (a browser sends none with it).
+            Middleware(CORSMiddleware, allow_origins=settings.allowed_origins,
+                       allow_methods=["GET", "POST"], allow_headers=CORS_HEADERS,
+                       max_age=600),
+            Middleware(GZipMiddleware, minimum_size=1024),
+        ],
     )
     app.state.database = database
     app.state.settings = settings

@@ -38,6 +38,17 @@ class Settings(BaseSettings):
     max_import_columns: int = Field(default=1_000,
                                     validation_alias="SITEBOOK_MAX_IMPORT_COLUMNS")
 
+    # Origins (scheme://host[:port]) whose browser pages may call the API, comma-separated.
+    cors_origins: str = Field(default="", validation_alias="SITEBOOK_CORS_ORIGINS")
+    # How long one query's database reads may take before they are stopped (maxTimeMS).
+    read_timeout_seconds: float = Field(default=10.0,
+                                        validation_alias="SITEBOOK_READ_TIMEOUT_SECONDS")
+
+    @property
+    def allowed_origins(self) -> list[str]:
+        return [origin.strip().rstrip("/") for origin in self.cors_origins.split(",")
+                if origin.strip()]
+
     @property
     def import_limits(self) -> "ImportLimits":
         from resolvers.imports import ImportLimits

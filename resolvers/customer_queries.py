@@ -9,8 +9,12 @@ from bson import ObjectId
 from documents.customer import Customer
 from documents.text import name_key, prefix_range, words
 from resolvers.actor import Actor, Permission
+from resolvers.errors import ErrorCode, Problem, UserFacingError
 from resolvers.name_order import ReadPlan, count, customers_by_name
 from resolvers.pagination import Page, decode_cursor, encode_cursor, page_size
+
+# Letters and digits a search must have (punctuation is not searched).
+MIN_SEARCH_CHARACTERS = 2
 
 
 @dataclass
@@ -37,6 +41,12 @@ def search_conditions(text: str | None, field: str) -> tuple[dict[str, Any], lis
     if not query_words:
         # Blank search: no filter; only punctuation: nothing can match it.
         return ({field: {"$in": []}} if text and text.strip() else {}), []
+    if sum(len(word) for word in query_words) < MIN_SEARCH_CHARACTERS:
+        # One letter starts a large share of all tokens: the read would be most of the index.
+        raise UserFacingError(Problem(
+            ErrorCode.INVALID,
+            f"A search needs at least {MIN_SEARCH_CHARACTERS} letters or digits.",
+            ["filter", "search"]))
     exact = [{"$match": {field: {"$elemMatch": prefix_range(w)}}} for w in query_words]
     return {field: prefix_range(query_words[0])}, exact
 
@@ -66,7 +76,7 @@ async def list_customers(
 ) -> Page[Customer]:
     actor.require(Permission.READ_CUSTOMERS)
     limit = page_size(first)
-    cursor = decode_cursor(after)
+    cursor = decode_cursor(after, str)
     plan = _plan(query)
     raws: list[dict[str, Any]] = []
     batches = customers_by_name(

@@ -37,6 +37,7 @@ class ErrorCode(StrEnum):
     INVALID_TEXT = "INVALID_TEXT"
     TEXT_TOO_LONG = "TEXT_TOO_LONG"
     IN_USE = "IN_USE"
+    INVALID_FILE = "INVALID_FILE"
 
 
 @dataclass

@@ -321,8 +321,8 @@ async def list_import_jobs(actor: Actor, first: int | None, after: str | None,
     """Newest first, keyset on the id."""
     actor.require(Permission.READ_IMPORTS)
     limit = page_size(first)
-    cursor = decode_cursor(after)
-    index: dict[str, Any] = {"_id": {"$lt": ObjectId(str(cursor[0]))}} if cursor else {}
+    cursor = decode_cursor(after, ObjectId)
+    index: dict[str, Any] = {"_id": {"$lt": cursor[0]}} if cursor else {}
     later = {k: v for k, v in (("status", status), ("entity", entity)) if v}
     pipeline: list[dict[str, Any]] = [{"$match": ImportJob.scoped(actor.org_id, index)},
                 *([{"$match": later}] if later else []),
@@ -344,7 +344,7 @@ async def row_issues(actor: Actor, kind: type[ImportRowIssue], job: ImportJob,
     """
     import_roles.require_rows(actor, job)
     limit = page_size(first)
-    cursor = decode_cursor(after)
+    cursor = decode_cursor(after, int, str)
     after_seq, after_id = (int(cursor[0]), str(cursor[1])) if cursor else (0, "")
     found: list[ImportRowIssue] = []
     low, width = after_seq, max(2 * (limit + 1), 64)

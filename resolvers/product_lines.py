@@ -91,7 +91,7 @@ async def list_lines(actor: Actor, first: int | None, after: str | None,
                      query: LineQuery) -> Page[ProductLine]:
     actor.require(Permission.READ_FINANCE)
     limit = page_size(first)
-    cursor = decode_cursor(after)
+    cursor = decode_cursor(after, int)
     after_seq = int(cursor[0]) if cursor and isinstance(cursor[0], int) else 0
     found = await _read(actor.org_id, query, after_seq, limit + 1)
 

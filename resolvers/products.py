@@ -32,7 +32,7 @@ async def list_products(actor: Actor, first: int | None, after: str | None,
     """Products in import id order."""
     actor.require(Permission.READ_CUSTOMERS)
     limit = page_size(first)
-    cursor = decode_cursor(after)
+    cursor = decode_cursor(after, str)
     search, exact = search_conditions(query.search, "search_tokens")
     flags = {k: v for k, v in (("recurring", query.recurring), ("active", query.active))
              if v is not None}

@@ -62,7 +62,7 @@ async def list_sites(
     """
     actor.require(Permission.READ_CUSTOMERS)
     limit = page_size(first)
-    cursor = decode_cursor(after)
+    cursor = decode_cursor(after, str, str)
     query_words = words(query.search)
     plan = _plan(query)
     after_key, after_site = (str(cursor[0]), str(cursor[1])) if cursor else (None, "")

@@ -15,6 +15,8 @@ class Context:
     # Set from the request's key; a websocket may bring its key in connection_init instead.
     authenticated: Actor | None
     import_limits: ImportLimits
+    # The most a query's database reads may take (see schema/limits.ReadTimeLimit).
+    read_timeout: float | None = None
     connection_params: dict[str, Any] = field(default_factory=dict)
 
     @property

@@ -274,6 +274,8 @@ DESCRIPTIONS: dict[str, str] = {
     "ErrorCode": "What went wrong, in a userError or a GraphQL error's extensions.code.",
     "ErrorCode.INVALID": "The value is not acceptable; the message says why.",
     "ErrorCode.REQUIRED": "A value is needed.",
+    "ErrorCode.INVALID_FILE": "What was sent as the file is no file (a text, or a part "
+    "without a file name); the message says what arrived.",
     "ErrorCode.INVALID_TEXT": "The text holds a character no stored text may (a control "
     "character other than tab and line breaks); the message names it.",
     "ErrorCode.TEXT_TOO_LONG": "The text is longer than the field keeps (see the README's caps).",

@@ -7,6 +7,7 @@ from typing import TypeVar
 
 import strawberry
 from graphql import GraphQLError
+from pymongo.errors import PyMongoError
 from strawberry.extensions import MaskErrors
 
 from resolvers.errors import ErrorCode, UserFacingError
@@ -63,6 +64,8 @@ class MaskUnexpectedErrors(MaskErrors):
     @staticmethod
     def _should_mask(error: GraphQLError) -> bool:
         original = error.original_error
+        if _timed_out(original):
+            return False
         # A GraphQLError under another is graphql-core telling the client about
         # its own request (a variable of the wrong type), not an incident.
         return original is not None and not isinstance(original, UserFacingError | GraphQLError)
@@ -84,8 +87,18 @@ class MaskUnexpectedErrors(MaskErrors):
         return [_with_code(error) for error in processed]
 
 
+def _timed_out(original: Exception | None) -> bool:
+    return isinstance(original, PyMongoError) and original.timeout
+
+
 def _with_code(error: GraphQLError) -> GraphQLError:
     original = error.original_error
+    if _timed_out(original):
+        return GraphQLError(
+            "This read took longer than the service allows and was stopped. Ask for less: "
+            "a smaller page (first), a longer search word, fewer connections or no totalCount.",
+            nodes=error.nodes, source=error.source, positions=error.positions, path=error.path,
+            extensions={"code": "TIMEOUT"})
     if isinstance(original, UserFacingError):
         error.extensions = {**(error.extensions or {}), "code": original.problems[0].code.value}
     return error

@@ -14,7 +14,7 @@ from importers.fields import Entity, FieldType, relabel
 from importers.issues import RowIssueCode, RowOutcome
 from importers.mapping import column_name
 from resolvers import imports, mappings
-from resolvers.errors import UserFacingError
+from resolvers.errors import ErrorCode, Problem, UserFacingError
 from schema.context import Info
 from schema.errors import UserError, payload, user_errors
 from schema.ids import from_global_id, optional_id, to_global_id
@@ -283,8 +283,20 @@ class ImportJobPayload:
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
+def _not_a_file(received: object) -> str:
+    if isinstance(received, str):
+        return (f"text of {len(received):,} characters (a form field without a filename, "
+                "or a JSON string)")
+    return f"a JSON {type(received).__name__}" if received is not None else "null"
+
+
 async def _received(file: Upload) -> tuple[str, bytes]:
     """The upload's name and bytes; the spooled temporary file is closed at once."""
+    if not callable(getattr(file, "read", None)):
+        raise UserFacingError(Problem(
+            ErrorCode.INVALID_FILE,
+            f"file must be an uploaded file: a multipart part with a filename, as the GraphQL "
+            f"multipart request spec sends it; received {_not_a_file(file)}.", ["file"]))
     data: bytes = await file.read()  # type: ignore[attr-defined]
     await file.close()  # type: ignore[attr-defined]
     return getattr(file, "filename", None) or "upload", data
@@ -296,7 +308,10 @@ class ImportMutations:
     async def import_file(
         self, info: Info, file: Upload, input: ImportFileInput  # noqa: A002
     ) -> ImportJobPayload:
-        file_name, data = await _received(file)
+        try:
+            file_name, data = await _received(file)
+        except UserFacingError as exc:
+            return ImportJobPayload(user_errors=user_errors(exc))
         request = imports.ImportRequest(
             entity=input.entity, file_name=file_name, data=data,
             sheet=input.sheet, has_headers=input.has_headers,
@@ -319,8 +334,8 @@ class ImportMutations:
     async def import_analyze(
         self, info: Info, file: Upload, input: ImportAnalyzeInput  # noqa: A002
     ) -> ImportAnalysisPayload:
-        file_name, data = await _received(file)
         try:
+            file_name, data = await _received(file)
             found = await imports.import_analyze(
                 info.context.actor, input.entity, file_name, data, input.sheet,
                 input.has_headers, info.context.import_limits)

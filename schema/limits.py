@@ -1,4 +1,4 @@
-"""How big a GraphQL document may be: depth, aliases, tokens and page size.
+"""How big a GraphQL document may be: depth, aliases, tokens, page size and cost.
 
 The same limits run twice on purpose. `refusal` checks a JSON request before
 its key is looked up, so an abusive document costs no database command at all;
@@ -7,61 +7,87 @@ websockets) to the same limits after authentication.
 """
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
+import pymongo
 from graphql import (
     ArgumentNode,
+    DocumentNode,
     GraphQLError,
     GraphQLSchema,
     IntValueNode,
     VariableNode,
     parse,
-    validate,
     visit,
 )
 from graphql.language import Visitor
-from graphql.validation import ASTValidationRule
 from strawberry.extensions import (
-    AddValidationRules,
     MaxTokensLimiter,
     ParserCache,
     SchemaExtension,
     ValidationCache,
-    max_aliases,
-    query_depth_limiter,
 )
+from strawberry.types.graphql import OperationType
 
 from resolvers.errors import ErrorCode
 from resolvers.pagination import MAX_PAGE
+from schema.cost import INVALID_DOCUMENT, analyse
 
-MAX_DEPTH = 10
-MAX_ALIASES = 15
 MAX_TOKENS = 2_000
 # Longer texts are refused unread, so the caches of documents (here and Strawberry's)
 # hold at most CACHED_DOCUMENTS x MAX_QUERY_CHARS.
 MAX_QUERY_CHARS = 100_000
 CACHED_DOCUMENTS = 128
 PAGE_ARGUMENTS = ("first", "last")
+PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
 
 
-def _is_introspection(ignore: query_depth_limiter.IgnoreContext) -> bool:
-    # GraphiQL's schema query nests type references deeper than any real query.
-    return ignore.field_name.startswith("__")
+class OperationLimits(ValidationCache):
+    """Depth, aliases, fragments, selections and cost (schema/cost.py), for
+    operations Strawberry runs, checked before the (cached) validation, which
+    runs only on a document within them.
+    """
+
+    def on_validate(self) -> Iterator[None]:
+        context = self.execution_context
+        document = context.graphql_document
+        if document is not None:
+            errors = analyse(context.schema._schema, document, context.variables or {}).errors
+            if errors:
+                context.pre_execution_errors = errors
+                yield
+                return
+        yield from super().on_validate()
 
 
-LIMIT_RULES: list[type[ASTValidationRule]] = [
-    query_depth_limiter.create_validator(MAX_DEPTH, _is_introspection),
-    max_aliases.create_validator(MAX_ALIASES),
-]
+class ReadTimeLimit(SchemaExtension):
+    """Bounds the database time of a query's reads: the one seam for it.
+
+    PyMongo's `timeout` sends each command the time left as `maxTimeMS` (which
+    SecantusDB and MongoDB both honour, stopping the read on the server) and
+    stops waiting itself when it has passed. The resolvers' tasks inherit the
+    bound (a context variable). A read stopped by it is reported as TIMEOUT
+    (schema/errors.py). Mutations are left unbounded: stopping one half-way
+    would help no one.
+    """
+
+    def on_execute(self) -> Iterator[None]:
+        context = self.execution_context
+        seconds = getattr(context.context, "read_timeout", None)
+        if seconds is None or context.operation_type is not OperationType.QUERY:
+            yield
+            return
+        with pymongo.timeout(seconds):
+            yield
 
 
 def limit_extensions() -> list[Callable[[], SchemaExtension]]:
     """The limits, for operations Strawberry runs, and caches of parsed and
     validated documents, so a document checked here costs little there.
     """
-    return [lambda: MaxTokensLimiter(MAX_TOKENS), lambda: AddValidationRules(LIMIT_RULES),
-            lambda: ParserCache(CACHED_DOCUMENTS), lambda: ValidationCache(CACHED_DOCUMENTS)]
+    return [lambda: MaxTokensLimiter(MAX_TOKENS), lambda: ParserCache(CACHED_DOCUMENTS),
+            lambda: OperationLimits(CACHED_DOCUMENTS), ReadTimeLimit]
 
 
 class _PageArguments(Visitor):
@@ -75,19 +101,19 @@ class _PageArguments(Visitor):
 
 
 @functools.lru_cache(maxsize=CACHED_DOCUMENTS)
-def _document_check(schema: GraphQLSchema, query: str
-                    ) -> tuple[tuple[GraphQLError, ...], tuple[ArgumentNode, ...]]:
-    """What the query text alone tells: its errors against the limits, and its
-    page-size arguments. Cached: clients send the same few documents again and
-    again, and parsing and validating one costs about 1 ms.
+def _parsed(query: str) -> tuple[DocumentNode | GraphQLError, tuple[ArgumentNode, ...]]:
+    """The query text parsed (or why it cannot be), and its page-size arguments.
+    Cached: clients send the same few documents again and again.
     """
     try:
         document = parse(query, max_tokens=MAX_TOKENS)
     except GraphQLError as error:
-        return (error,), ()
+        if f"more than {MAX_TOKENS} tokens" not in error.message:  # a limit, not a mistake
+            error.extensions = {"code": PARSE_FAILED}
+        return error, ()
     pages = _PageArguments()
     visit(document, pages)
-    return tuple(validate(schema, document, LIMIT_RULES)), tuple(pages.found)
+    return document, tuple(pages.found)
 
 
 def _page_size_errors(arguments: tuple[ArgumentNode, ...],
@@ -107,6 +133,14 @@ def _page_size_errors(arguments: tuple[ArgumentNode, ...],
     return errors
 
 
+def cannot_run(errors: list[GraphQLError]) -> bool:
+    """Whether `errors` say the document cannot run at all (bad syntax, an unknown
+    or circular fragment), rather than that it asks for too much.
+    """
+    return any((error.extensions or {}).get("code") in (PARSE_FAILED, INVALID_DOCUMENT["code"])
+               for error in errors)
+
+
 def refusal(schema: GraphQLSchema, query: str,
             variables: dict[str, Any]) -> list[GraphQLError]:
     """Why `query` is refused before it runs; empty when it is within every limit.
@@ -115,5 +149,12 @@ def refusal(schema: GraphQLSchema, query: str,
     if len(query) > MAX_QUERY_CHARS:
         return [GraphQLError(f"The query is {len(query):,} characters long; at most "
                              f"{MAX_QUERY_CHARS:,} are read.")]
-    errors, pages = _document_check(schema, query)
-    return [*errors, *_page_size_errors(pages, variables)]
+    document, pages = _parsed(query)
+    if isinstance(document, GraphQLError):
+        return [document]
+    page_errors = _page_size_errors(pages, variables)
+    if page_errors:
+        return page_errors
+    # Linear in the document's size (each fragment is measured once), and needs
+    # the variables: a page size may be one.
+    return analyse(schema, document, variables).errors

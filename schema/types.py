@@ -12,6 +12,7 @@ from documents.customer import InvoicingOption
 from resolvers.errors import ErrorCode, Problem, UserFacingError
 from resolvers.pagination import MAX_PAGE, Page, page_size
 from schema.context import Info
+from schema.cost import TOTAL_COUNT_COST
 from schema.ids import from_global_id, to_global_id
 
 if TYPE_CHECKING:
@@ -409,8 +410,10 @@ class Connection(Generic[N]):
     page_info: PageInfo = strawberry.field(description="Where this page is in the list.")
     _page: strawberry.Private[Page[Any]]
 
-    @strawberry.field(description="How many items the whole list has, whatever the page; costs "
-                      "a count, so ask for it only when needed.")
+    @strawberry.field(
+        description="How many match, across all pages. It reads every match, so it costs "
+        "more than a page (see the README's query costs).",
+        metadata={"cost": TOTAL_COUNT_COST})
     async def total_count(self) -> int:
         return await self._page.count()
 
