@@ -143,6 +143,9 @@ class Part:
     mapping: list[MappedColumn]
     has_headers: bool
     date_orders: dict[int, DateOrder] = field(default_factory=dict)
+    # 1-based row of the headers: it and the rows above it (a title, notes) are
+    # not data. None: no header row, every row is data.
+    header_row: int | None = 1
 
 
 class JobRun:
@@ -159,8 +162,10 @@ class JobRun:
             self.parts = [Part(p.sheet, Entity(p.entity), p.headers, p.mapping, True)
                           for p in job.parts]
         else:
+            # Data starts under the job's header row; a template's sheets (above)
+            # have theirs on row 1, Part's default.
             self.parts = [Part(job.sheet, Entity(job.entity), job.headers, job.mapping,
-                               job.has_headers)]
+                               job.has_headers, header_row=job.header_row)]
 
     def _guard(self) -> dict[str, Any]:
         return ImportJob.scoped(self.job.org_id, {"_id": self.job.id,
@@ -177,8 +182,11 @@ class JobRun:
         """(part index, spreadsheet row number, cells) of each non-blank data row, in order."""
         for index, part in enumerate(self.parts):
             rows = open_rows(data, part.sheet).rows
+            # Rows up to the header row are headers and what stands above them;
+            # without a header row (None) the first row is data too.
+            skipped = part.header_row or 0
             for number, cells in enumerate(rows, start=1):
-                if (number > 1 or not part.has_headers) and any(c is not None for c in cells):
+                if number > skipped and any(c is not None for c in cells):
                     yield index, number, cells
 
     async def run(self) -> None:
