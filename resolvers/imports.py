@@ -229,11 +229,14 @@ async def import_file(actor: Actor, request: ImportRequest, limits: ImportLimits
             parts = await _template_parts(actor, request.data)
             look = SheetLook(1, [], [])
         else:
-            # The same look as importAnalyze's, without counting every row.
+            # The same look as importAnalyze's, without counting every row. A
+            # mapping that names headers says the file has them.
+            names_headers = any(header for _, header, _ in request.mapping or [])
             look, file_format, _, sheet_name = _look(
                 actor, request.entity, request.data, request.sheet,
                 wanted_header_row(request.header_row, request.has_headers, saved),
-                request.has_headers, count_all=False)
+                request.has_headers or (request.has_headers is None and names_headers),
+                count_all=False)
     except ImportFileError as exc:
         raise _file_problem(exc) from None
     if look.width > limits.max_columns:
