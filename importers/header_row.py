@@ -25,6 +25,9 @@ from importers.value_kinds import is_empty, is_label
 HEADER_SEARCH_ROWS = 30
 # Rows under a candidate that say what its columns hold.
 _ROWS_BELOW = 20
+# Columns judged: a header row shows itself well within them (and the search
+# stays quick on sheets 1,000 columns wide).
+_COLUMNS_JUDGED = 200
 
 
 def is_comment(cells: Sequence[str | None]) -> bool:
@@ -35,7 +38,7 @@ def is_comment(cells: Sequence[str | None]) -> bool:
 
 
 def _filled(cells: Sequence[str | None]) -> list[tuple[int, str]]:
-    return [(column, text.strip()) for column, text in enumerate(cells)
+    return [(column, text.strip()) for column, text in enumerate(cells[:_COLUMNS_JUDGED])
             if text is not None and not is_empty(text)]
 
 
@@ -47,24 +50,28 @@ def find_header_row(entity: Entity, rows: Sequence[Sequence[str | None]],
     useful = [(number, _filled(cells)) for number, cells in enumerate(rows, start=1)
               if not is_comment(cells)]
     useful = [(number, cells) for number, cells in useful if cells]
+    # column -> (text casefolded, reads like a label), per row
+    read = [{column: (text.casefold(), is_label(text)) for column, text in cells}
+            for _, cells in useful]
     best: tuple[float, int, bool] | None = None  # (score, -number, is a header)
     for position, (number, cells) in enumerate(useful):
         if number > HEADER_SEARCH_ROWS:
             break
-        below = [dict(c) for _, c in useful[position + 1:position + 1 + _ROWS_BELOW]]
+        below = read[position + 1:position + 1 + _ROWS_BELOW]
         widest = max((len(row) for row in below), default=len(cells))
         if len(cells) < min(2, widest) or len(cells) * 3 < widest:
             continue  # a title or section word over wider rows
-        labels = [(column, text) for column, text in cells if is_label(text)]
+        labels = [(column, text) for column, text in cells if read[position][column][1]]
         data = len(cells) - len(labels)
         matches = sum(header_matches(entity, text, customer_label) for _, text in labels)
         contrast = repeated = 0
-        for column, text in cells:
+        for column, _ in cells:
+            folded, label = read[position][column]
             under = [row[column] for row in below if column in row]
-            if any(value.casefold() == text.casefold() for value in under):
+            if any(value == folded for value, _ in under):
                 repeated += 1
-            elif under and is_label(text) and sum(
-                    not is_label(value) for value in under) >= 0.6 * len(under):
+            elif under and label and sum(
+                    not is_value_label for _, is_value_label in under) >= 0.6 * len(under):
                 contrast += 1
         score = len(labels) + 2 * matches + contrast - 2 * data - 2 * repeated
         header = data * 10 <= len(cells) and matches + contrast >= 1

@@ -22,7 +22,7 @@ import re
 import string
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 
 from importers.fields import (
     ADDRESS_PART_NAMES,
@@ -122,7 +122,7 @@ class _Name:
 @dataclass(frozen=True)
 class _Index:
     exact: dict[tuple[str, ...], _Name]
-    names: tuple[_Name, ...]
+    by_word: dict[str, tuple[_Name, ...]]  # word -> the names that have it
     # qualifier words -> (address prefix, {part name words -> (part, rank, text)})
     qualified: dict[tuple[str, ...], tuple[str, dict[tuple[str, ...], tuple[str, int, str]]]]
 
@@ -150,7 +150,11 @@ def _index(entity: Entity) -> _Index:
     for qualifier, whose in ADDRESS_QUALIFIERS.items():
         if (prefix := whose_prefix[whose]) is not None:
             qualified_index[header_words(qualifier)] = (prefix, parts)
-    return _Index(exact, tuple(names), qualified_index)
+    by_word: dict[str, list[_Name]] = {}
+    for name in names:
+        for word in set(name.words):
+            by_word.setdefault(word, []).append(name)
+    return _Index(exact, {w: tuple(n) for w, n in by_word.items()}, qualified_index)
 
 
 @dataclass(frozen=True)
@@ -177,7 +181,7 @@ def _alternatives(header: str, customer_label: str) -> list[tuple[str, ...]]:
                 piece = lead + piece
             if piece:
                 found.append(piece)
-    label = header_words(customer_label)
+    label = _label_words(customer_label)
     if label and label != ("customer",):
         for words in list(found):
             for start in range(len(words) - len(label) + 1):
@@ -186,7 +190,14 @@ def _alternatives(header: str, customer_label: str) -> list[tuple[str, ...]]:
     return found
 
 
-def _matches(entity: Entity, header: str, customer_label: str) -> list[_Match]:
+@lru_cache(maxsize=64)
+def _label_words(customer_label: str) -> tuple[str, ...]:
+    return header_words(customer_label)
+
+
+@lru_cache(maxsize=8192)  # the header row search asks about the same cells again
+def _matches(entity: Entity, header: str, customer_label: str,
+             partly: bool = True) -> tuple[_Match, ...]:
     index = _index(entity)
     found: list[_Match] = []
     for words in _alternatives(header, customer_label):
@@ -198,7 +209,7 @@ def _matches(entity: Entity, header: str, customer_label: str) -> list[_Match]:
                                 f"{kind} '{name.text}' of {_label(entity, name.key)}"))
         for qualifier, (prefix, parts) in index.qualified.items():
             rest = words[len(qualifier):]
-            if words[:len(qualifier)] == qualifier and rest in parts:
+            if words[0] == qualifier[0] and words[:len(qualifier)] == qualifier and rest in parts:
                 part, rank, text = parts[rest]
                 key = f"{prefix}.{part}"
                 found.append(_Match(key, EXACT, 1.0, 100 + rank,
@@ -209,9 +220,11 @@ def _matches(entity: Entity, header: str, customer_label: str) -> list[_Match]:
             found.append(_Match(name.key, NUMBERED, 1.0, name.rank,
                                 f"'{name.text}' numbered {words[-1]}: "
                                 f"{_label(entity, name.key)}"))
+        if not partly:
+            continue
         present = set(words)
         names_identifier = words[-1] in _IDENTIFIER_WORDS
-        for name in index.names:
+        for name in dict.fromkeys(n for word in present for n in index.by_word.get(word, ())):
             if name.words == words or not set(name.words) <= present:
                 continue
             if len(name.words) == 1 and name.words[0] in _GENERIC_WORDS:
@@ -223,7 +236,7 @@ def _matches(entity: Entity, header: str, customer_label: str) -> list[_Match]:
             if coverage >= 0.5:
                 found.append(_Match(name.key, PARTIAL, coverage, name.rank,
                                     f"has '{name.text}' of {_label(entity, name.key)}"))
-    return found
+    return tuple(found)
 
 
 def _label(entity: Entity, key: str) -> str:
@@ -392,7 +405,7 @@ def header_matches(entity: Entity, header: str, customer_label: str = "Customer"
     """Whether `header` names a field exactly (a label, alias, qualified address
     part or numbered name): a sign that its row is the header row.
     """
-    return any(m.quality != PARTIAL for m in _matches(entity, header, customer_label))
+    return bool(_matches(entity, header, customer_label, partly=False))
 
 
 def unknown_fields(entity: Entity, mapping: list[ColumnMapping]) -> list[str]:

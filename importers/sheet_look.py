@@ -75,9 +75,13 @@ def look_at(entity: Entity, rows: Iterator[list[Cell]], header_row: int | Detect
     number = len(head)
     for cells in rows:
         number += 1
-        if not count_all and look.row_count >= _SAMPLED_ROWS:
+        if look.row_count < _SAMPLED_ROWS:
+            take(number, [cell_text(c) for c in cells])
+        elif not count_all:
             break
-        take(number, [cell_text(c) for c in cells])
+        elif any(c is not None for c in cells):  # past the sample: only counted
+            look.row_count += 1
+            look.width = max(look.width, len(cells))
     while len(look.values) < look.width:
         look.values.append([])
     return look

@@ -10,7 +10,7 @@ from strawberry.file_uploads import Upload
 from documents import import_job as docs
 from documents import saved_mapping as saved_docs
 from documents.import_job import ErrorPolicy, ImportMode, ImportStatus
-from importers.fields import Entity, FieldType
+from importers.fields import Entity, FieldType, ValueKind
 from importers.mapping import column_name
 from importers.sheet_look import DETECT, Detect
 from resolvers import imports, mappings
@@ -36,6 +36,9 @@ class ImportField:
     type: FieldType
     aliases: list[str]
     description: str
+    value_kind: str = strawberry.field(description=(
+        "The kind of value a column must hold to be proposed for the field: "
+        + ", ".join(kind.value for kind in ValueKind) + "."))
 
 
 @strawberry.type
@@ -57,7 +60,7 @@ class ImportTotals:
 @strawberry.type
 class ImportRowError:
     sheet: str | None
-    row: int = strawberry.field(description="The spreadsheet row number (header row is 1).")
+    row: int = strawberry.field(description="The row number as the sheet shows it.")
     column: str | None = strawberry.field(description="The header, or the column letter.")
     field: str | None
     value: str | None
@@ -399,7 +402,8 @@ class ImportQueries:
     @strawberry.field(description="The fields an import of this entity can fill.")
     def import_fields(self, info: Info, entity: Entity) -> list[ImportField]:
         return [ImportField(key=f.key, label=f.label, required=f.required, type=f.type,
-                            aliases=list(f.aliases), description=f.description)
+                            aliases=list(f.aliases), description=f.description,
+                            value_kind=f.value_kind.value)
                 for f in imports.import_fields(info.context.actor, entity)]
 
 

@@ -165,6 +165,10 @@ async def test_the_source_systems_identifier_is_the_account_number(org: Org) -> 
                                 "Shipping City": "site_address.suburb",
                                 "Billing Code": "billing_address.postcode"}
     assert all(s["confidence"] >= 0.9 for s in analysis["suggestedMapping"])
+    listed = await org.gql("{ importFields(entity: CUSTOMERS) { key valueKind } }")
+    kinds = {f["key"]: f["valueKind"] for f in listed["importFields"]}
+    assert (kinds["account_number"], kinds["email"], kinds["site_address.postcode"]) == (
+        "CODE", "EMAIL", "POSTCODE")
 
 
 async def test_western_and_classic_mac_text_decode_as_written(org: Org) -> None:
