@@ -29,6 +29,7 @@ from documents.saved_mapping import SavedColumn, SavedMapping
 from importers.context import LOOKUP_FIELDS
 from importers.errors import ImportFileError
 from importers.fields import FIELDS, Entity, Field, field_for
+from importers.header_row import HEADER_SEARCH_ROWS
 from importers.isolated import check_readable
 from importers.mapping import UnproposedColumn, column_name, normalize_header, propose, suggest
 from importers.readers import open_rows
@@ -148,7 +149,8 @@ def _resolve_mapping(request: ImportRequest, headers: list[str],
     if request.mapping is None:
         if not headers:
             raise UserFacingError(Problem(
-                ErrorCode.REQUIRED, "A file without headers needs a mapping.",
+                ErrorCode.REQUIRED, "No header row was found in the first "
+                f"{HEADER_SEARCH_ROWS} rows: give headerRow, or a mapping by column.",
                 ["input", "mapping"]))
         return [MappedColumn(column=m.column, field=m.field)
                 for m in suggest(request.entity, headers, values, customer_label)]
@@ -436,15 +438,17 @@ async def import_analyze(actor: Actor, entity: Entity, file_name: str, data: byt
     for suggestion in proposal:
         suggestion.header = column_name(suggestion.column, headers) if headers else None
     mapped = {s.column for s in proposal}
-    if not headers:  # no header row: every column, by letter, with its samples
-        unproposed = [UnproposedColumn(i, column_name(i, None), values[:3])
-                      for i, values in enumerate(look.values) if i not in mapped]
+    # Every column left, by header (or letter, when blank or past the headers),
+    # with its samples and any reason.
+    reasons = {u.column: u.reason for u in unproposed}
+    unproposed = [UnproposedColumn(i, column_name(i, headers), values[:3], reasons.get(i, ""))
+                  for i, values in enumerate(look.values) if i not in mapped]
     return Analysis(
         file_name=file_name, format=file_format, sheets=sheets, sheet=sheet_name,
         has_headers=look.header_row is not None, header_row=look.header_row, headers=headers,
         sample_rows=look.sample_rows, row_count=look.row_count, suggested=proposal,
         unmapped_columns=[column_name(i, headers) for i in range(look.width) if i not in mapped],
-        unproposed=[u for u in unproposed if u.column not in mapped], matched=matched,
+        unproposed=unproposed, matched=matched,
     )
 
 

@@ -94,6 +94,10 @@ async def test_a_headerless_file_imported_with_a_mapping_keeps_its_first_row(org
     analysis = await analyze(org, data, "raw.csv", entity="CUSTOMERS")
     assert (analysis["headerRow"], analysis["rowCount"]) == (None, 2)
     assert [u["header"] for u in analysis["unproposedColumns"]] == ["A", "B"]
+    unmapped = await upload(org, data, "raw.csv", entity="CUSTOMERS")
+    assert [(e["code"], e["field"]) for e in unmapped["userErrors"]] == [
+        ("REQUIRED", ["input", "mapping"])]
+    assert unmapped["userErrors"][0]["message"].startswith("No header row was found")
     job = await run_import(org, data, "raw.csv", entity="CUSTOMERS",
                            mapping=[{"column": 0, "field": "name"},
                                     {"column": 1, "field": "email"}])
