@@ -124,6 +124,7 @@ ADDRESS_QUALIFIERS = {
     "shipping": SITE, "ship to": SITE, "ship": SITE, "site": SITE, "service": SITE,
     "street": SITE, "delivery": SITE, "physical": SITE, "location": SITE,
     "billing": BILLING, "bill to": BILLING, "bill": BILLING, "mailing": BILLING,
+    "postal": BILLING, "po": BILLING, "sa": SITE,  # Xero: POCity, SACity
 }
 
 SITE_ADDRESS_LABELS = ("Address Line 1", "Address Line 2", "Suburb", "State", "Postcode", "Country")
@@ -137,7 +138,8 @@ BILLING_ADDRESS_ALIASES = tuple(
                             strict=True))
 
 CUSTOMER_FIELDS = [
-    Field("name", "Customer Name", aliases=("Customer", "Name", "Client", "Client Name"),
+    Field("name", "Customer Name", aliases=("Customer", "Name", "Client", "Client Name",
+                                            "Account Name"),
           description="The unique identifier; defaults to the company name, else first and "
           "last name.", kind=ValueKind.NAME, unique=True),
     Field("company_name", "Company Name", aliases=("Company", "Business Name", "Organisation",
@@ -167,7 +169,8 @@ CUSTOMER_FIELDS = [
           aliases=("Bill To", "Billing Account"),
           description="A customer in the database or anywhere in the same file."),
     Field("care_of_name", "Care Of Name",
-          aliases=("Care Of", "C/O", "Billing Attention", "Attention", "Attn"), kind=ValueKind.NAME,
+          aliases=("Care Of", "C/O", "Billing Attention", "Attention", "Attention To", "Attn"),
+          kind=ValueKind.NAME,
           description="The name invoices are addressed to, care of the billing customer."),
     Field("billing_account_number", "Billing Account Number",
           aliases=("Account Number at Billing Customer",),
@@ -175,7 +178,8 @@ CUSTOMER_FIELDS = [
           kind=ValueKind.CODE),
     Field("account_number", "Account Number",
           aliases=("Account No", "Acct No", "Customer ID", "Customer Code", "Customer Number",
-                   "ID Number"),
+                   "Customer No", "ID Number", "Account ID", "Account Code", "Client ID",
+                   "Client Code", "Client Number"),
           description="The customer's own number or code in the system the data came from; "
           "unique when set (case and spaces ignored).", kind=ValueKind.CODE),
 ]
@@ -201,7 +205,8 @@ SITE_FIELDS = [
 
 CONTACT_FIELDS = [
     Field("customer", "Customer", FieldType.REFERENCE, required=True,
-          aliases=("Customer Name", "Client", "Company"), description="The customer, by name."),
+          aliases=("Customer Name", "Client", "Company", "Account Name"),
+          description="The customer, by name."),
     Field("first_name", "First Name", aliases=("Given Name", "First")),
     Field("last_name", "Last Name", aliases=("Surname", "Family Name", "Last")),
     Field("role", "Role", aliases=("Position", "Title", "Job Title", "Designation")),
@@ -239,7 +244,8 @@ PRODUCT_FIELDS = [
                                                             "Code", "ID"),
           description="Unique per organization; what product lines name.", kind=ValueKind.CODE,
           fallback="name", unique=True),
-    Field("name", "Product Name", aliases=("Name", "Product", "Description", "Item Name"),
+    Field("name", "Product Name", aliases=("Name", "Product", "Title", "Description",
+                                           "Item Name"),
           description="Required for a new product.", kind=ValueKind.NAME),
     Field("recurring", "Recurring", FieldType.BOOLEAN, aliases=("Subscription", "Is Recurring")),
     Field("unit_price", "Unit Price", FieldType.NUMBER,
