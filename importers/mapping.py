@@ -9,7 +9,9 @@ them) and matched against each field's label and aliases in the registry:
 - with a position number ("Phone 1", "Phone 2");
 - partly: every word of a name is in the header ("contact_first_name"), but a
   lone generic word ("Name", "Type", "Date") is not enough, and a header
-  naming an identifier ("Customer ID") only partly matches identifier fields.
+  naming an identifier ("Customer ID") only partly matches identifier fields;
+- misspelt, when nothing else matched: a long word close to one of the
+  registry's ("Adress", "Postocde"; rapidfuzz) is read as it, at 0.7.
 
 The values (a sample of a few hundred per column) must fit the field's kind
 (importers.value_kinds): a column whose values do not fit is not proposed.
@@ -23,6 +25,8 @@ import string
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
+
+from rapidfuzz import fuzz, process
 
 from importers.fields import (
     ADDRESS_PART_NAMES,
@@ -54,7 +58,11 @@ _GENERIC_WORDS = frozenset({
 _IDENTIFIER_WORDS = frozenset({"id", "code", "number", "no", "num", "nr", "ref", "key",
                                "identifier"})
 
-EXACT, NUMBERED, PARTIAL = 0, 1, 2
+EXACT, NUMBERED, PARTIAL, MISSPELT = 0, 1, 2, 3
+# A header word this close (rapidfuzz ratio) to a word of the registry, and at
+# least _TYPO_LENGTH long, is read as that word ("Adress", "Postocde").
+_TYPO_SCORE = 85.0
+_TYPO_LENGTH = 5
 
 
 @dataclass(frozen=True)
@@ -123,6 +131,7 @@ class _Name:
 class _Index:
     exact: dict[tuple[str, ...], _Name]
     by_word: dict[str, tuple[_Name, ...]]  # word -> the names that have it
+    vocabulary: tuple[str, ...]  # the words of every name, for reading misspelt headers
     # qualifier words -> (address prefix, {part name words -> (part, rank, text)})
     qualified: dict[tuple[str, ...], tuple[str, dict[tuple[str, ...], tuple[str, int, str]]]]
 
@@ -154,7 +163,11 @@ def _index(entity: Entity) -> _Index:
     for name in names:
         for word in set(name.words):
             by_word.setdefault(word, []).append(name)
-    return _Index(exact, {w: tuple(n) for w, n in by_word.items()}, qualified_index)
+    vocabulary = {word for name in names for word in name.words}
+    vocabulary |= {word for words in (*parts, *qualified_index) for word in words}
+    return _Index(exact, {w: tuple(n) for w, n in by_word.items()},
+                  tuple(sorted(w for w in vocabulary if len(w) >= _TYPO_LENGTH)),
+                  qualified_index)
 
 
 @dataclass(frozen=True)
@@ -200,26 +213,11 @@ def _matches(entity: Entity, header: str, customer_label: str,
              partly: bool = True) -> tuple[_Match, ...]:
     index = _index(entity)
     found: list[_Match] = []
-    for words in _alternatives(header, customer_label):
+    alternatives = _alternatives(header, customer_label)
+    for words in alternatives:
         if not words:
             continue
-        if (name := index.exact.get(words)) is not None:
-            kind = "label" if name.rank == 0 else "alias"
-            found.append(_Match(name.key, EXACT, 1.0, name.rank,
-                                f"{kind} '{name.text}' of {_label(entity, name.key)}"))
-        for qualifier, (prefix, parts) in index.qualified.items():
-            rest = words[len(qualifier):]
-            if words[0] == qualifier[0] and words[:len(qualifier)] == qualifier and rest in parts:
-                part, rank, text = parts[rest]
-                key = f"{prefix}.{part}"
-                found.append(_Match(key, EXACT, 1.0, 100 + rank,
-                                    f"'{' '.join(qualifier)}' + '{text}': "
-                                    f"{_label(entity, key)}"))
-        if len(words) > 1 and words[-1].isdigit() and (
-                name := index.exact.get(words[:-1])) is not None:
-            found.append(_Match(name.key, NUMBERED, 1.0, name.rank,
-                                f"'{name.text}' numbered {words[-1]}: "
-                                f"{_label(entity, name.key)}"))
+        found += _whole_matches(entity, index, words)
         if not partly:
             continue
         present = set(words)
@@ -236,7 +234,53 @@ def _matches(entity: Entity, header: str, customer_label: str,
             if coverage >= 0.5:
                 found.append(_Match(name.key, PARTIAL, coverage, name.rank,
                                     f"has '{name.text}' of {_label(entity, name.key)}"))
+    if partly and not found:
+        found = _misspelt_matches(entity, index, alternatives)
     return tuple(found)
+
+
+def _whole_matches(entity: Entity, index: _Index, words: tuple[str, ...]) -> list[_Match]:
+    """A label or alias, a qualified address part, or a numbered name, all of `words`."""
+    found = []
+    if (name := index.exact.get(words)) is not None:
+        kind = "label" if name.rank == 0 else "alias"
+        found.append(_Match(name.key, EXACT, 1.0, name.rank,
+                            f"{kind} '{name.text}' of {_label(entity, name.key)}"))
+    for qualifier, (prefix, parts) in index.qualified.items():
+        rest = words[len(qualifier):]
+        if words[0] == qualifier[0] and words[:len(qualifier)] == qualifier and rest in parts:
+            part, rank, text = parts[rest]
+            key = f"{prefix}.{part}"
+            found.append(_Match(key, EXACT, 1.0, 100 + rank,
+                                f"'{' '.join(qualifier)}' + '{text}': {_label(entity, key)}"))
+    if len(words) > 1 and words[-1].isdigit() and (
+            name := index.exact.get(words[:-1])) is not None:
+        found.append(_Match(name.key, NUMBERED, 1.0, name.rank,
+                            f"'{name.text}' numbered {words[-1]}: {_label(entity, name.key)}"))
+    return found
+
+
+def _misspelt_matches(entity: Entity, index: _Index,
+                      alternatives: list[tuple[str, ...]]) -> list[_Match]:
+    """Whole matches of a header once its misspelt words are read as the
+    registry's ("Adress" as address): never sure, so at most MISSPELT quality.
+    """
+    found = []
+    for words in alternatives:
+        fixed = []
+        for word in words:
+            best = None
+            if len(word) >= _TYPO_LENGTH and word.isalpha() and word not in index.by_word:
+                best = process.extractOne(word, index.vocabulary, scorer=fuzz.ratio,
+                                          score_cutoff=_TYPO_SCORE)
+            fixed.append(best[0] if best else word)
+        if tuple(fixed) == words:
+            continue
+        read = " ".join(f for f, w in zip(fixed, words, strict=True) if f != w)
+        for match in _whole_matches(entity, index, tuple(fixed)):
+            found.append(_Match(match.key, MISSPELT, 1.0, match.rank,
+                                f"read as '{read}': {match.why}"))
+    return found
 
 
 def _label(entity: Entity, key: str) -> str:
@@ -269,6 +313,8 @@ class _Candidate:
             return 1.0 if self.ratio >= 0.95 else 0.9
         if self.match.quality == NUMBERED:
             return 0.85
+        if self.match.quality == MISSPELT:
+            return 0.7
         return round(min(0.8, 0.5 + 0.3 * self.match.coverage), 2)
 
     def reason(self) -> str:

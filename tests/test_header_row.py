@@ -156,6 +156,14 @@ async def test_values_decide_what_is_proposed(org: Org) -> None:
         (0, "customer"), (1, "phone"), (2, "email"), (3, "mobile")}
     assert {s["confidence"] for s in analysis["suggestedMapping"] if s["column"] == 3} == {0.6}
 
+    # A misspelt header is read as the word it was meant to be, never with confidence.
+    typed = csv_bytes([["Cusotmer Name", "Adress", "Stage", "Phone"],
+                       ["Acme Pty", "1 Quay St", "Lead", "02 9999 0001"]])
+    analysis = await analyze(org, typed, "typed.csv", entity="CUSTOMERS")
+    assert {(s["header"], s["field"], s["confidence"]) for s in analysis["suggestedMapping"]} == {
+        ("Cusotmer Name", "name", 0.7), ("Adress", "site_address.line1", 0.7),
+        ("Phone", "phone", 1.0)}
+
 
 async def test_the_source_systems_identifier_is_the_account_number(org: Org) -> None:
     await org.mutate('mutation { settingsUpdate(input: {customerLabel: "Client"}) '
