@@ -2,7 +2,8 @@
 and following imports.
 
 `importFile` checks the file and the mapping, stores the file in GridFS and
-queues a job; it answers at once, before any row is read. Workers do the rest.
+queues a job; it answers at once, having read only the first rows (the header
+row and up to 2,000 rows of values its proposal checks). Workers do the rest.
 """
 
 import asyncio
