@@ -344,7 +344,13 @@ def propose(entity: Entity, headers: list[str], values: Sequence[Sequence[str]] 
         group = _group(header)
         groups[group] = groups.get(group, True) and not columns[index]
     candidates: list[_Candidate] = []
-    rejected: dict[int, str] = {}
+    # column -> (how close the name was: 0 best, why it is not proposed)
+    why_not: dict[int, tuple[int, str]] = {}
+
+    def note(column: int, closeness: int, why: str) -> None:
+        if column not in why_not or closeness < why_not[column][0]:
+            why_not[column] = (closeness, why)
+
     for index, header in enumerate(headers):
         if not header or not header.strip():
             continue
@@ -361,9 +367,9 @@ def propose(entity: Entity, headers: list[str], values: Sequence[Sequence[str]] 
             other = _other_kind(target, columns[index])
             if candidate.ratio < _NOT_PROPOSED_BELOW and (
                     match.quality != EXACT or other * 2 >= candidate.sampled):
-                rejected.setdefault(index, f"{match.why}, but {fitting} of "
-                                    f"{candidate.sampled} values fit "
-                                    f"({target.value_kind.value.lower()} wanted)")
+                note(index, 2 * match.quality + 1,
+                     f"{match.why}, but {fitting} of {candidate.sampled} values fit "
+                     f"({target.value_kind.value.lower()} wanted)")
                 continue
             candidates.append(candidate)
     candidates.sort(key=_Candidate.order)
@@ -378,6 +384,9 @@ def propose(entity: Entity, headers: list[str], values: Sequence[Sequence[str]] 
             if sibling is not None:
                 taken[sibling.field] = candidate.column
                 chosen[candidate.column] = sibling
+            else:
+                note(candidate.column, 2 * candidate.match.quality,
+                     f"{candidate.match.why}, but '{headers[taken[key]]}' is proposed for it")
             continue
         taken[key] = candidate.column
         chosen[candidate.column] = ColumnMapping(candidate.column, key, candidate.confidence(),
@@ -386,7 +395,8 @@ def propose(entity: Entity, headers: list[str], values: Sequence[Sequence[str]] 
     found += _fallbacks(entity, headers, taken, columns)
     found.sort(key=lambda m: (m.column, m.field))
     proposed = {m.column for m in found}
-    unproposed = [UnproposedColumn(index, header, columns[index][:3], rejected.get(index, ""))
+    unproposed = [UnproposedColumn(index, header, columns[index][:3],
+                                   why_not.get(index, (0, ""))[1])
                   for index, header in enumerate(headers) if index not in proposed]
     return Proposal(found, unproposed)
 

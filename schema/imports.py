@@ -171,7 +171,7 @@ class UnproposedColumn:
     samples: list[str] = strawberry.field(description="A few of its values.")
     reason: str | None = strawberry.field(
         description="Why a field whose name matched was not proposed (its values did not "
-        "fit); null when no field's name matched.")
+        "fit, or another column is proposed for it); null when no field's name matched.")
 
 
 @strawberry.type
