@@ -105,10 +105,8 @@ def _address(
 # A header may put a qualifier before them ("Shipping City", "Billing Code"):
 # ADDRESS_QUALIFIERS says which address a qualifier means.
 ADDRESS_PART_NAMES = (
-    ("Address Line 1", "Address", "Street", "Address 1", "Street 1", "Street Address",
-     "Address Line1"),
-    ("Address Line 2", "Address 2", "Street 2", "Address Line2", "Apt", "Suite", "Apt Suite",
-     "Unit"),
+    ("Address Line 1", "Address", "Street", "Address 1", "Street 1", "Street Address"),
+    ("Address Line 2", "Address 2", "Street 2", "Apt", "Suite", "Apt Suite", "Unit"),
     ("Suburb", "City", "Town", "Locality"),
     ("State", "Region", "Province", "County", "State Province"),
     ("Postcode", "Post Code", "Postal Code", "Zip", "Zip Code", "Postcode Zip"),
@@ -141,7 +139,7 @@ CUSTOMER_FIELDS = [
     Field("name", "Customer Name", aliases=("Customer", "Name", "Client", "Client Name",
                                             "Account Name"),
           description="The unique identifier; defaults to the company name, else first and "
-          "last name.", kind=ValueKind.NAME, unique=True),
+          "last name.", kind=ValueKind.NAME),
     Field("company_name", "Company Name", aliases=("Company", "Business Name", "Organisation",
                                                    "Organization"), kind=ValueKind.NAME),
     Field("first_name", "First Name", aliases=("Given Name", "First"), kind=ValueKind.NAME),

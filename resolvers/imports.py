@@ -109,14 +109,14 @@ async def _mapping_request(actor: Actor, request: ImportRequest, headers: list[s
     return None if matched is None else _saved_columns(matched)
 
 
-def check_header_row(header_row: int | Detect | None, path: list[str]) -> None:
+def _check_header_row(header_row: int | Detect | None, path: list[str]) -> None:
     if isinstance(header_row, int) and not 1 <= header_row <= HEAD_ROWS:
         raise UserFacingError(Problem(
             ErrorCode.INVALID, f"The header row is one of the first {HEAD_ROWS} rows (from 1), "
             "or null for a file without one.", path))
 
 
-def wanted_header_row(header_row: int | Detect | None, has_headers: bool | None,
+def _wanted_header_row(header_row: int | Detect | None, has_headers: bool | None,
                       saved: SavedMapping | None = None) -> int | Detect | None:
     """The header row asked for: given, else none when hasHeaders is false, else
     the saved mapping's, else DETECT.
@@ -221,7 +221,7 @@ async def import_file(actor: Actor, request: ImportRequest, limits: ImportLimits
         if existing:
             return existing[0]
     _check_size(request.data, limits)
-    check_header_row(request.header_row, ["input", "headerRow"])
+    _check_header_row(request.header_row, ["input", "headerRow"])
     saved = await _saved_by_id(actor, request)
     try:
         await check_readable(request.data)
@@ -237,7 +237,7 @@ async def import_file(actor: Actor, request: ImportRequest, limits: ImportLimits
             names_headers = any(header for _, header, _ in request.mapping or [])
             look, file_format, _, sheet_name = _look(
                 actor, request.entity, request.data, request.sheet,
-                wanted_header_row(request.header_row, request.has_headers, saved),
+                _wanted_header_row(request.header_row, request.has_headers, saved),
                 request.has_headers or (request.has_headers is None and names_headers),
                 count_all=False)
     except ImportFileError as exc:
@@ -415,11 +415,11 @@ async def import_analyze(actor: Actor, entity: Entity, file_name: str, data: byt
     """What is in a file: its header row, and the mapping we propose for it."""
     actor.require(Permission.IMPORT)
     _check_size(data, limits)
-    check_header_row(header_row, ["input", "headerRow"])
+    _check_header_row(header_row, ["input", "headerRow"])
     try:
         await check_readable(data)
         look, file_format, sheets, sheet_name = _look(
-            actor, entity, data, sheet, wanted_header_row(header_row, has_headers), has_headers,
+            actor, entity, data, sheet, _wanted_header_row(header_row, has_headers), has_headers,
             count_all=True)
     except ImportFileError as exc:
         raise _file_problem(exc) from None
