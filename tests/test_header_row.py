@@ -191,3 +191,9 @@ async def test_western_and_classic_mac_text_decode_as_written(org: Org) -> None:
     mac = "\r".join(",".join(row) for row in rows).encode("mac_roman")
     analysis = await analyze(org, mac, "mac.csv", entity="CUSTOMERS")
     assert analysis["sampleRows"] == rows[1:]
+    # A Cyrillic file, which cp1252 would also "read", keeps its own code page.
+    russian = [["Customer Name", "Suburb"], ["Иванов и партнёры", "Москва"],
+               ["Петров", "Санкт-Петербург"], ["Сидоров", "Новосибирск"]]
+    analysis = await analyze(org, csv_bytes(russian, encoding="cp1251"), "ru.csv",
+                             entity="CUSTOMERS")
+    assert analysis["sampleRows"] == russian[1:]
