@@ -111,9 +111,10 @@ def _stem(word: str) -> str:
 
 
 def header_words(text: str) -> tuple[str, ...]:
-    """The words of a header as a person reads them: "EmailID" is email id,
+    """The words of a header as a person reads them: "EmailID" and "E-mail ID" are email id,
     "address_line_1" address line 1, "Street2" street 2, "Terms" term.
     """
+    text = re.sub(r"\be[-\s]mail", "email", text, flags=re.IGNORECASE)  # "E-mail" is one word
     text = re.sub(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", " ", text)
     text = re.sub(r"(?<=[^\W\d_])(?=\d)|(?<=\d)(?=[^\W\d_])", " ", text)
     return tuple(_stem(word) for word in re.findall(r"[^\W_]+", text.casefold()))
@@ -228,7 +229,9 @@ def _matches(entity: Entity, header: str, customer_label: str,
             if len(name.words) == 1 and name.words[0] in _GENERIC_WORDS:
                 continue
             target = field_for(entity, name.key)
-            if names_identifier and (target is None or target.value_kind is not ValueKind.CODE):
+            # (A phone number is a number too: "Mobile No".)
+            if names_identifier and (target is None or target.value_kind not in (
+                    ValueKind.CODE, ValueKind.PHONE)):
                 continue
             coverage = len(name.words) / len(words)
             if coverage >= 0.5:
