@@ -28,6 +28,9 @@ strawberry.enum(FieldType, name="ImportFieldType")
 strawberry.enum(Entity, name="ImportEntity")
 
 
+_HEADER_ROW = "The 1-based row of the column headers (rows above it are not data); null: none."
+
+
 @strawberry.type
 class ImportField:
     key: str
@@ -110,6 +113,10 @@ class ImportJob(Node):
             _doc=doc,
         )
 
+    @strawberry.field(description=_HEADER_ROW)
+    def header_row(self) -> int | None:
+        return self._doc.header_row
+
     @strawberry.field(description="The failed rows with their original columns and an Errors "
                       "column (also as .csv), to fix and import again; null when none failed.")
     def error_report_url(self) -> str | None:
@@ -123,9 +130,6 @@ class ImportJob(Node):
             ImportRowError(sheet=e.sheet, row=e.row, column=e.column, field=e.field,
                            value=e.value, code=e.code, message=e.message)
             for _, e in page.items])
-
-
-_HEADER_ROW = "The 1-based row of the column headers (rows above it are not data); null: none."
 
 
 @strawberry.type

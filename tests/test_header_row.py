@@ -64,6 +64,9 @@ async def test_the_header_row_is_found_under_a_preamble_and_rows_above_it_are_no
     # importFile without a header row finds the same one: the title and "CLIENTS"
     # are not customers, and a row's number is the one the sheet shows.
     job = await run_import(org, data, "clients.csv", entity="CUSTOMERS")
+    found = await org.gql("query($id: ID!) { importJob(id: $id) { headerRow } }",
+                          {"id": job["id"]})
+    assert found["importJob"]["headerRow"] == 4
     assert job["totals"]["rows"] == 3
     assert [(e["node"]["row"], e["node"]["code"]) for e in job["rowErrors"]["edges"]] == [
         (7, "INVALID_EMAIL")]
