@@ -2,9 +2,10 @@
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from beanie import PydanticObjectId
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 from pymongo import ASCENDING, DESCENDING, IndexModel
 
 from documents.base import TenantDocument, utcnow
@@ -85,7 +86,10 @@ class ImportJob(TenantDocument):
     file_name: str
     format: str
     sheet: str | None = None
+    # Kept with header_row: has_headers is header_row is not None.
     has_headers: bool = True
+    # 1-based row of the headers; rows above it are not data. None: no header row.
+    header_row: int | None = 1
     headers: list[str] = Field(default_factory=list)
     # The sheets of a TEMPLATE import, in the order they are processed.
     parts: list[ImportPart] = Field(default_factory=list)
@@ -122,6 +126,14 @@ class ImportJob(TenantDocument):
     lease_owner: str | None = None
     lease_expires_at: datetime | None = None
     fencing_token: int = 0
+
+    @model_validator(mode="before")
+    @classmethod
+    def _header_row_of_older_documents(cls, data: Any) -> Any:
+        # Stored before header_row existed: the headers were on row 1, if any.
+        if isinstance(data, dict) and "header_row" not in data:
+            data = {**data, "header_row": 1 if data.get("has_headers", True) else None}
+        return data
 
     class Settings:
         name = "import_jobs"

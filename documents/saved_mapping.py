@@ -1,6 +1,7 @@
 from datetime import datetime
+from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 from pymongo import ASCENDING, IndexModel
 
 from documents.base import TenantDocument, utcnow
@@ -19,8 +20,18 @@ class SavedMapping(TenantDocument):
     name_key: str
     entity: str
     has_headers: bool = True
+    # The 1-based row of the headers in the files it was saved from (None: none).
+    header_row: int | None = 1
     columns: list[SavedColumn] = Field(default_factory=list)
     created_at: datetime = Field(default_factory=utcnow)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _header_row_of_older_documents(cls, data: Any) -> Any:
+        # Stored before header_row existed: the headers were on row 1, if any.
+        if isinstance(data, dict) and "header_row" not in data:
+            data = {**data, "header_row": 1 if data.get("has_headers", True) else None}
+        return data
 
     class Settings:
         name = "saved_mappings"

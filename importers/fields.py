@@ -1,7 +1,10 @@
 """The field registry: the one list of import target fields per entity.
 
-Mapping suggestions, coercion and validation, `importFields` and (later) the
-template all read this list.
+Mapping suggestions, coercion and validation, `importFields` and the template
+all read this list: each field's label, its aliases (in order of preference:
+when two columns match a field, the one matching the earlier name wins), and
+the kind of value it takes, which a column's values must fit before the column
+is proposed for the field.
 """
 
 import re
@@ -37,6 +40,35 @@ class FieldType(StrEnum):
     REFERENCE = "REFERENCE"
 
 
+class ValueKind(StrEnum):
+    """What a field's values look like, finer than its type: a proposal checks
+    a column's values against it (see importers/value_kinds.py).
+    """
+
+    TEXT = "TEXT"  # anything
+    NAME = "NAME"  # a person, company, place or thing: has letters; no number, amount, yes/no
+    CODE = "CODE"  # an identifier: a word or number, never yes/no, an amount or a date
+    ADDRESS = "ADDRESS"  # a street line: has letters
+    PLACE = "PLACE"  # a suburb, state or country: a few words, no bare number
+    POSTCODE = "POSTCODE"  # short, with a digit
+    EMAIL = "EMAIL"
+    PHONE = "PHONE"
+    DATE = "DATE"  # a date cell or date text; a bare number is never a date
+    BOOLEAN = "BOOLEAN"
+    NUMBER = "NUMBER"
+    INTEGER = "INTEGER"
+    MONEY = "MONEY"  # a number, maybe with a currency sign or code
+    CURRENCY = "CURRENCY"  # a three-letter code
+
+
+# The kind of value a field of each type takes, unless the field says otherwise.
+_KIND_OF_TYPE = {FieldType.TEXT: ValueKind.TEXT, FieldType.EMAIL: ValueKind.EMAIL,
+                 FieldType.PHONE: ValueKind.PHONE, FieldType.BOOLEAN: ValueKind.BOOLEAN,
+                 FieldType.DATE: ValueKind.DATE, FieldType.NUMBER: ValueKind.NUMBER,
+                 FieldType.INTEGER: ValueKind.INTEGER, FieldType.REFERENCE: ValueKind.NAME,
+                 FieldType.MONEY: ValueKind.MONEY}
+
+
 @dataclass(frozen=True)
 class Field:
     key: str
@@ -48,6 +80,16 @@ class Field:
     # The range a NUMBER, MONEY or INTEGER field takes (inclusive); outside it the row fails.
     minimum: Decimal | None = None
     maximum: Decimal | None = None
+    kind: ValueKind | None = None  # None: the kind of its type
+    # A field whose column also fills this one when the file has no column of its
+    # own for it (e.g. a product's name column is its Import ID too).
+    fallback: str | None = None
+    # Its values are unique in a file: a fallback column must have unique values.
+    unique: bool = False
+
+    @property
+    def value_kind(self) -> ValueKind:
+        return self.kind or _KIND_OF_TYPE[self.type]
 
 
 CUSTOM_PREFIX = "custom:"
@@ -57,51 +99,75 @@ _TERM_MAX = Decimal(1200)
 
 
 ADDRESS_PARTS = ("line1", "line2", "suburb", "state", "postcode", "country")
+_ADDRESS_KINDS = (ValueKind.ADDRESS, ValueKind.ADDRESS, ValueKind.PLACE, ValueKind.PLACE,
+                  ValueKind.POSTCODE, ValueKind.PLACE)
 
 
 def _address(
     prefix: str, labels: tuple[str, ...], aliases: tuple[tuple[str, ...], ...]
 ) -> list[Field]:
     return [
-        Field(f"{prefix}.{part}", label, aliases=names)
-        for part, label, names in zip(ADDRESS_PARTS, labels, aliases, strict=True)
+        Field(f"{prefix}.{part}", label, aliases=names, kind=kind)
+        for part, label, names, kind in zip(ADDRESS_PARTS, labels, aliases, _ADDRESS_KINDS,
+                                            strict=True)
     ]
 
 
+# What each part of an address is called in headers, in order of preference.
+# A header may put a qualifier before them ("Shipping City", "Billing Code"):
+# ADDRESS_QUALIFIERS says which address a qualifier means.
+ADDRESS_PART_NAMES = (
+    ("Address Line 1", "Address", "Street", "Address 1", "Street 1", "Street Address"),
+    ("Address Line 2", "Address 2", "Street 2", "Apt", "Suite", "Apt Suite", "Unit"),
+    ("Suburb", "City", "Town", "Locality"),
+    ("State", "Region", "Province", "County", "State Province"),
+    ("Postcode", "Post Code", "Postal Code", "Zip", "Zip Code", "Postcode Zip"),
+    ("Country", "Country Name"),
+)
+# Part names too vague alone ("Code" is any code), used only after a qualifier.
+QUALIFIED_PART_NAMES = ((), (), (), (), ("Code",), ())
+SITE = "site"
+BILLING = "billing"
+# First words of a header that say whose address it is. Shipping, service and
+# street addresses are where the work is done: the site.
+ADDRESS_QUALIFIERS = {
+    "shipping": SITE, "ship to": SITE, "ship": SITE, "site": SITE, "service": SITE,
+    "street": SITE, "delivery": SITE, "physical": SITE, "location": SITE,
+    "billing": BILLING, "bill to": BILLING, "bill": BILLING, "mailing": BILLING,
+    "postal": BILLING, "po": BILLING, "sa": SITE,  # Xero: POCity, SACity
+}
+
 SITE_ADDRESS_LABELS = ("Address Line 1", "Address Line 2", "Suburb", "State", "Postcode", "Country")
-SITE_ADDRESS_ALIASES = (
-    ("Address", "Street", "Address 1", "Site Address", "Site Address Line 1"),
-    ("Address 2", "Site Address Line 2"),
-    ("City", "Town", "Site Suburb"),
-    ("Region", "Site State"),
-    ("Post Code", "Zip", "ZIP Code", "Site Postcode"),
-    ("Site Country",),
-)
+SITE_ADDRESS_ALIASES = tuple(
+    (*names[1:], *(f"Site {name}" for name in names))
+    for names in ADDRESS_PART_NAMES)
 BILLING_ADDRESS_LABELS = tuple(f"Billing {label}" for label in SITE_ADDRESS_LABELS)
-BILLING_ADDRESS_ALIASES = (
-    ("Billing Address", "Billing Street", "Postal Address"),
-    ("Billing Address 2",),
-    ("Billing City", "Billing Town"),
-    ("Billing Region",),
-    ("Billing Post Code", "Billing Zip"),
-    (),
-)
+BILLING_ADDRESS_ALIASES = tuple(
+    (*(f"Billing {name}" for name in names[1:]), *extra)
+    for names, extra in zip(ADDRESS_PART_NAMES, (("Postal Address",), (), (), (), (), ()),
+                            strict=True))
 
 CUSTOMER_FIELDS = [
-    Field("name", "Customer Name", aliases=("Customer", "Name", "Client", "Client Name"),
+    Field("name", "Customer Name", aliases=("Customer", "Name", "Client", "Client Name",
+                                            "Account Name"),
           description="The unique identifier; defaults to the company name, else first and "
-          "last name."),
-    Field("company_name", "Company Name", aliases=("Company", "Business Name", "Organisation")),
-    Field("first_name", "First Name", aliases=("Given Name", "First")),
-    Field("last_name", "Last Name", aliases=("Surname", "Family Name", "Last")),
-    Field("email", "Email", FieldType.EMAIL, aliases=("Email Address", "E-mail")),
-    Field("phone", "Phone", FieldType.PHONE, aliases=("Phone Number", "Telephone", "Tel")),
-    Field("mobile", "Mobile", FieldType.PHONE, aliases=("Mobile Number", "Cell", "Cell Phone")),
+          "last name.", kind=ValueKind.NAME),
+    Field("company_name", "Company Name", aliases=("Company", "Business Name", "Organisation",
+                                                   "Organization"), kind=ValueKind.NAME),
+    Field("first_name", "First Name", aliases=("Given Name", "First"), kind=ValueKind.NAME),
+    Field("last_name", "Last Name", aliases=("Surname", "Family Name", "Last"),
+          kind=ValueKind.NAME),
+    Field("email", "Email", FieldType.EMAIL, aliases=("Email Address", "E-mail", "Email ID")),
+    Field("phone", "Phone", FieldType.PHONE, aliases=("Phone Number", "Telephone", "Tel",
+                                                      "Work Phone")),
+    Field("mobile", "Mobile", FieldType.PHONE, aliases=("Mobile Number", "Mobile Phone", "Cell",
+                                                        "Cell Phone")),
     Field("customer_type", "Customer Type", FieldType.REFERENCE, aliases=("Type",),
           description="Created when missing."),
     Field("lead_source", "Lead Source", FieldType.REFERENCE, aliases=("Source",),
           description="Created when missing."),
-    Field("payment_term", "Payment Term", FieldType.REFERENCE, aliases=("Terms",),
+    Field("payment_term", "Payment Term", FieldType.REFERENCE,
+          aliases=("Terms",),
           description="Must exist."),
     Field("price_level", "Price Level", FieldType.REFERENCE, description="Must exist."),
     Field("assigned_user", "Assigned User", FieldType.REFERENCE,
@@ -112,36 +178,45 @@ CUSTOMER_FIELDS = [
     Field("billing_customer", "Billing Customer", FieldType.REFERENCE,
           aliases=("Bill To", "Billing Account"),
           description="A customer in the database or anywhere in the same file."),
-    Field("care_of_name", "Care Of Name", aliases=("Care Of", "C/O"),
+    Field("care_of_name", "Care Of Name",
+          aliases=("Care Of", "C/O", "Billing Attention", "Attention", "Attention To", "Attn"),
+          kind=ValueKind.NAME,
           description="The name invoices are addressed to, care of the billing customer."),
     Field("billing_account_number", "Billing Account Number",
           aliases=("Account Number at Billing Customer",),
-          description="The customer's account number at its billing customer (not its own)."),
+          description="The customer's account number at its billing customer (not its own).",
+          kind=ValueKind.CODE),
     Field("account_number", "Account Number",
           aliases=("Account No", "Acct No", "Customer ID", "Customer Code", "Customer Number",
-                   "ID Number"),
+                   "Customer No", "ID Number", "Account ID", "Account Code", "Client ID",
+                   "Client Code", "Client Number"),
           description="The customer's own number or code in the system the data came from; "
-          "unique when set (case and spaces ignored)."),
+          "unique when set (case and spaces ignored).", kind=ValueKind.CODE),
 ]
 
 # Sites, contacts and equipment may name their customer by its own account number.
 _OWNER_ACCOUNT = Field("customer_account_number", "Customer Account Number",
-                       FieldType.REFERENCE, aliases=("Customer ID", "Customer Code"),
-                       description="The customer's own account number, instead of its name.")
+                       # No aliases: beside a customer name column, "Customer ID" is
+                       # not what a person maps; it is proposed by its own label only.
+                       FieldType.REFERENCE,
+                       description="The customer's own account number, instead of its name.",
+                       kind=ValueKind.CODE)
 
 _SITE_ADDRESS = _address("address", SITE_ADDRESS_LABELS, SITE_ADDRESS_ALIASES)
 # In this order on the template's Sites sheet: column B is Address Line 1 and
 # column E the Billing Customer, as the guide users follow describes.
 SITE_FIELDS = [
     Field("name", "Site Name", aliases=("Site", "Name"),
-          description="Defaults to Address Line 1."),
+          description="Defaults to Address Line 1.", kind=ValueKind.NAME),
     *_SITE_ADDRESS[:3],
     Field("billing_customer", "Billing Customer", FieldType.REFERENCE, required=True,
-          aliases=("Customer", "Customer Name", "Client"),
+          # In an order export the ship-to name is the customer receiving at the site.
+          aliases=("Customer", "Customer Name", "Client", "Ship Name", "Ship To Name"),
           description="The customer the site belongs to, by name (or give its Customer "
           "Account Number)."),
     *_SITE_ADDRESS[3:],
-    Field("contact_name", "Site Contact", aliases=("Contact", "Contact Name")),
+    Field("contact_name", "Site Contact", aliases=("Contact", "Contact Name"),
+          kind=ValueKind.NAME),
     Field("phone", "Site Phone", FieldType.PHONE, aliases=("Phone",)),
     Field("email", "Site Email", FieldType.EMAIL, aliases=("Email",)),
     Field("notes", "Notes", aliases=("Comments", "Site Notes")),
@@ -150,30 +225,37 @@ SITE_FIELDS = [
 
 CONTACT_FIELDS = [
     Field("customer", "Customer", FieldType.REFERENCE, required=True,
-          aliases=("Customer Name", "Client", "Company"),
+          aliases=("Customer Name", "Client", "Company", "Account Name"),
           description="The customer, by name (or give its Customer Account Number)."),
     Field("first_name", "First Name", aliases=("Given Name", "First")),
     Field("last_name", "Last Name", aliases=("Surname", "Family Name", "Last")),
-    Field("role", "Role", aliases=("Position", "Title", "Job Title")),
-    Field("email", "Email", FieldType.EMAIL, aliases=("Email Address", "E-mail")),
-    Field("phone", "Phone", FieldType.PHONE, aliases=("Phone Number", "Telephone", "Tel")),
-    Field("mobile", "Mobile", FieldType.PHONE, aliases=("Mobile Number", "Cell")),
+    Field("role", "Role", aliases=("Position", "Title", "Job Title", "Designation")),
+    Field("email", "Email", FieldType.EMAIL, aliases=("Email Address", "E-mail", "Email ID")),
+    Field("phone", "Phone", FieldType.PHONE, aliases=("Phone Number", "Telephone", "Tel",
+                                                      "Work Phone")),
+    Field("mobile", "Mobile", FieldType.PHONE, aliases=("Mobile Number", "Mobile Phone",
+                                                        "Cell")),
     Field("is_primary", "Primary Contact", FieldType.BOOLEAN, aliases=("Primary", "Main Contact")),
     _OWNER_ACCOUNT,
 ]
 
 EQUIPMENT_FIELDS = [
     Field("customer", "Customer", FieldType.REFERENCE, required=True,
-          aliases=("Customer Name", "Client"),
+          aliases=("Customer Name", "Client", "Company", "Company Name"),
           description="The customer, by name (or give its Customer Account Number)."),
     Field("site", "Site", FieldType.REFERENCE, aliases=("Site Name", "Location"),
           description="One of the customer's sites, by name."),
-    Field("name", "Equipment Name", required=True, aliases=("Equipment", "Name", "Asset")),
-    Field("make", "Make", aliases=("Manufacturer", "Brand")),
-    Field("model", "Model", aliases=("Model Number",)),
-    Field("serial_number", "Serial Number", aliases=("Serial", "Serial No", "S/N")),
+    Field("name", "Equipment Name", required=True,
+          aliases=("Equipment", "Name", "Asset", "Asset Name", "Item", "Item Name"),
+          kind=ValueKind.NAME),
+    Field("make", "Make", aliases=("Manufacturer", "Brand"), kind=ValueKind.NAME),
+    # A model number is usually the maker's part number, kept as a custom field.
+    Field("model", "Model", aliases=("Model Name",), kind=ValueKind.NAME),
+    # An asset tag identifies the item when there is no serial number column.
+    Field("serial_number", "Serial Number", aliases=("Serial", "Serial No", "S/N", "Asset Tag"),
+          kind=ValueKind.CODE),
     Field("install_date", "Install Date", FieldType.DATE,
-          aliases=("Installed", "Installation Date")),
+          aliases=("Installed", "Installation Date", "Purchase Date")),
     Field("warranty_expiry", "Warranty Expiry", FieldType.DATE,
           aliases=("Warranty", "Warranty End", "Warranty Expiry Date")),
     _OWNER_ACCOUNT,
@@ -182,30 +264,36 @@ EQUIPMENT_FIELDS = [
 PRODUCT_FIELDS = [
     Field("import_id", "Import ID", required=True, aliases=("Product ID", "SKU", "Product Code",
                                                             "Code", "ID"),
-          description="Unique per organization; what product lines name."),
-    Field("name", "Product Name", aliases=("Name", "Product", "Description"),
-          description="Required for a new product."),
+          description="Unique per organization; what product lines name.", kind=ValueKind.CODE,
+          fallback="name", unique=True),
+    Field("name", "Product Name", aliases=("Name", "Product", "Title", "Description",
+                                           "Item Name"),
+          description="Required for a new product.", kind=ValueKind.NAME),
     Field("recurring", "Recurring", FieldType.BOOLEAN, aliases=("Subscription", "Is Recurring")),
-    Field("unit_price", "Unit Price", FieldType.MONEY, aliases=("Price", "List Price", "Rate"),
+    Field("unit_price", "Unit Price", FieldType.MONEY,
+          aliases=("Price", "List Price", "Rate", "Regular Price", "Unit Cost", "Cost"),
           minimum=Decimal(0), maximum=_MONEY_MAX),
     Field("currency", "Currency", aliases=("Currency Code",),
-          description="A three-letter code; AUD when not given."),
+          description="A three-letter code; AUD when not given.", kind=ValueKind.CURRENCY),
     Field("term_months", "Term Months", FieldType.INTEGER, aliases=("Term", "Default Term"),
           description="The default term of a recurring product's lines.",
           minimum=Decimal(1), maximum=_TERM_MAX),
-    Field("active", "Active", FieldType.BOOLEAN, aliases=("Enabled",)),
+    Field("active", "Active", FieldType.BOOLEAN, aliases=("Enabled", "Published")),
 ]
 
 PRODUCT_LINE_FIELDS = [
-    Field("line_id", "ID", required=True, aliases=("Line ID", "Contract ID", "Product Line ID"),
-          description="Unique per product line (or contract); importing it again updates it."),
+    Field("line_id", "ID", required=True,
+          aliases=("Line ID", "Contract ID", "Product Line ID", "Contract Number",
+                   "Subscription ID", "Invoice Number", "Invoice No"),
+          description="Unique per product line (or contract); importing it again updates it.",
+          kind=ValueKind.CODE),
     Field("customer", "Customer", FieldType.REFERENCE, required=True,
           aliases=("Customer Name", "Account", "Account Name", "Client"),
           description="By name; created when missing."),
     Field("opportunity", "Opportunity", aliases=("Opportunity Name", "Deal", "Opportunity ID")),
     Field("product", "Product", FieldType.REFERENCE, required=True,
           aliases=("Product ID", "Product Import ID", "SKU"),
-          description="A product's Import ID."),
+          description="A product's Import ID.", kind=ValueKind.CODE),
     Field("renewal", "Renewal", FieldType.BOOLEAN, aliases=("Is Renewal",),
           description="true renews the customer's latest unrenewed line of the product; "
           "default false (new, with a booking)."),
@@ -217,8 +305,9 @@ PRODUCT_LINE_FIELDS = [
     Field("amount", "Amount", FieldType.MONEY, aliases=("Line Total", "Line Amount", "Total"),
           description="Quantity x unit price; given alone, it sets the unit price.",
           minimum=Decimal(0), maximum=_MONEY_MAX),
+    # A file without billing dates bills each line from its start.
     Field("billing_date", "Billing Date", FieldType.DATE, aliases=("Bill Date", "Invoice Date"),
-          description="Defaults to the import's date."),
+          description="Defaults to the import's date.", fallback="start_date"),
     Field("booking_date", "Booking Date", FieldType.DATE, aliases=("Booked", "Close Date"),
           description="Defaults to the billing date."),
     Field("start_date", "Start Date", FieldType.DATE, aliases=("Start", "Service Start"),
@@ -227,7 +316,8 @@ PRODUCT_LINE_FIELDS = [
     Field("term_months", "Term Months", FieldType.INTEGER, aliases=("Term",),
           description="Defaults to the product's (recurring products).",
           minimum=Decimal(1), maximum=_TERM_MAX),
-    Field("custom_billing", "Custom Billing", aliases=("Billing Schedule", "Billing Frequency"),
+    Field("custom_billing", "Custom Billing",
+          aliases=("Billing Schedule", "Billing Frequency", "Frequency", "Billing Cycle"),
           description="monthly, quarterly, semi-annually, annually, upfront, or "
           "2026-01-01=100; 2026-04-01=100."),
     Field("custom_revenue", "Custom Rev Recognition",

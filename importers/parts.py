@@ -30,6 +30,9 @@ class Part:
     mapping: list[MappedColumn]
     has_headers: bool
     date_orders: dict[int, DateOrder] = field(default_factory=dict)
+    # 1-based row of the headers: it and the rows above it (a title, notes) are
+    # not data. None: no header row, every row is data.
+    header_row: int | None = 1
 
 
 def data_rows(parts: list[Part], data: bytes) -> Iterator[tuple[int, int, int, list[Cell]]]:
@@ -39,8 +42,11 @@ def data_rows(parts: list[Part], data: bytes) -> Iterator[tuple[int, int, int, l
     seq = 0
     for index, part in enumerate(parts):
         rows = open_rows(data, part.sheet).rows
+        # Rows up to the header row are headers and what stands above them;
+        # without a header row (None) the first row is data too.
+        skipped = part.header_row or 0
         for number, cells in enumerate(rows, start=1):
-            if (number > 1 or not part.has_headers) and any(c is not None for c in cells):
+            if number > skipped and any(c is not None for c in cells):
                 seq += 1
                 yield index, seq, number, cells
 

@@ -225,16 +225,7 @@ def _decode(data: bytes) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         pass
-    # UTF-16 and UTF-32 without a BOM are only guesses, and wrong ones for
-    # broken UTF-8 (which then reads as CJK); single-byte code pages remain.
-    matches = [m for m in from_bytes(data[:1_000_000]) if not m.encoding.startswith("utf_")]
-    best = matches[0] if matches else None
-    encoding = best.encoding if best is not None else "cp1252"
-    # Short texts often fit several code pages equally well; Windows' western
-    # one is by far the most common source of non-UTF-8 spreadsheets.
-    if best is not None and any(m.encoding == "cp1252" and m.chaos == best.chaos
-                                and m.coherence == best.coherence for m in matches):
-        encoding = "cp1252"
+    encoding = _single_byte_encoding(data)
     not_text = ImportFileError(
         FileErrorCode.CORRUPT_FILE,
         f"The file is not UTF-8 text, and read as {encoding} it holds bytes no text has. "
@@ -246,6 +237,48 @@ def _decode(data: bytes) -> str:
     if _CONTROL.search(text):
         raise not_text
     return text
+
+
+# Code pages a western text is wrongly taken for: Baltic, Central European,
+# Nordic and DOS ones.
+_WESTERN_LOOKALIKES = ("cp775", "cp850", "cp852", "cp857", "cp858", "cp437", "cp1250",
+                       "cp1257", "cp1258", "iso8859_2", "iso8859_4", "iso8859_10",
+                       "iso8859_13", "iso8859_15", "latin_1", "hp_roman8", "mac_latin2",
+                       "mac_iceland", "mac_roman", "mac_turkish", "cp1254", "iso8859_9")
+
+
+def _single_byte_encoding(data: bytes) -> str:
+    """The code page of a text file that is not UTF-8.
+
+    A classic Mac file (Excel for Mac's "CSV", lines ending in CR alone) is Mac
+    Roman. Otherwise Windows' western code page, by far the most common source of
+    non-UTF-8 spreadsheets, whenever it reads the bytes cleanly and no worse than
+    any other: a western text also "fits" Baltic, Central European and DOS code
+    pages, and charset_normalizer's language guess on short texts often prefers
+    them ("Café" read as "Cafķ").
+    """
+    if b"\r" in data and b"\n" not in data and _reads_cleanly(data, "mac_roman"):
+        return "mac_roman"
+    # UTF-16 and UTF-32 without a BOM are only guesses, and wrong ones for
+    # broken UTF-8 (which then reads as CJK); single-byte code pages remain.
+    matches = [m for m in from_bytes(data[:1_000_000]) if not m.encoding.startswith("utf_")]
+    best = matches[0] if matches else None
+    if best is None or not _reads_cleanly(data, "cp1252"):
+        return best.encoding if best is not None else "cp1252"
+    western = next((m for m in matches if m.encoding == "cp1252"), None)
+    if (western is not None and western.chaos <= best.chaos) or best.encoding.startswith(
+            _WESTERN_LOOKALIKES):
+        return "cp1252"
+    # cp1252 reads every byte, so a Cyrillic or Greek text "reads cleanly" too;
+    # when the detector rules cp1252 out, its pick stands.
+    return best.encoding
+
+
+def _reads_cleanly(data: bytes, encoding: str) -> bool:
+    try:
+        return not _CONTROL.search(data.decode(encoding))
+    except UnicodeDecodeError:
+        return False
 
 
 def _csv_rows(data: bytes) -> Iterator[list[Cell]]:

@@ -108,8 +108,10 @@ class JobRun:
             self.parts = [Part(p.sheet, Entity(p.entity), p.headers, p.mapping, True)
                           for p in job.parts]
         else:
+            # Data starts under the job's header row; a template's sheets (above)
+            # have theirs on row 1, Part's default.
             self.parts = [Part(job.sheet, Entity(job.entity), job.headers, job.mapping,
-                               job.has_headers)]
+                               job.has_headers, header_row=job.header_row)]
 
     def _guard(self) -> dict[str, Any]:
         return ImportJob.scoped(self.job.org_id, {"_id": self.job.id,

@@ -2,7 +2,8 @@
 and following imports.
 
 `importFile` checks the file and the mapping, stores the file in GridFS and
-queues a job; it answers at once, before any row is read. Workers do the rest.
+queues a job; it answers at once, having read only the first rows (the header
+row and up to 2,000 rows of values its proposal checks). Workers do the rest.
 """
 
 import asyncio
@@ -37,11 +38,13 @@ from documents.text import TEXT_LIMIT, clean_text
 from importers.context import LOOKUP_FIELDS
 from importers.errors import ImportFileError
 from importers.fields import Entity, Field, field_for, labelled_fields
+from importers.header_row import HEADER_SEARCH_ROWS
 from importers.isolated import check_readable
 from importers.issues import RowIssueCode
-from importers.mapping import column_name, looks_like_headers, normalize_header, suggest
+from importers.mapping import UnproposedColumn, column_name, normalize_header, propose, suggest
 from importers.readers import open_rows
 from importers.rows import cell_text
+from importers.sheet_look import DETECT, HEAD_ROWS, Detect, SheetLook, look_at
 from importers.template import SHEET_ORDER, build_template, entity_of_sheet, sheet_titles
 from importers.worker import uploads
 from resolvers import import_roles, mappings
@@ -71,7 +74,10 @@ class ImportRequest:
     file_name: str
     data: bytes
     sheet: str | None = None
-    has_headers: bool = True
+    # None: as header_row says (or, when that is DETECT too, as found).
+    has_headers: bool | None = None
+    # 1-based; None: no header row; DETECT: found as importAnalyze finds it.
+    header_row: int | Detect | None = DETECT
     # (column or None, header or None, field)
     mapping: list[tuple[int | None, str | None, str]] | None = None
     mode: ImportMode = ImportMode.UPSERT
@@ -93,29 +99,73 @@ def _saved_columns(saved: SavedMapping) -> list[tuple[int | None, str | None, st
             for c in saved.columns]
 
 
-async def _mapping_request(actor: Actor, request: ImportRequest,
-                           headers: list[str]) -> list[tuple[int | None, str | None, str]] | None:
+async def _saved_by_id(actor: Actor, request: ImportRequest) -> SavedMapping | None:
+    if request.mapping is not None or request.saved_mapping_id is None:
+        return None
+    saved = await mappings.get_saved_mapping(actor, request.saved_mapping_id)
+    if saved is None or saved.entity != request.entity.value:
+        raise not_found("Saved mapping", ["input", "savedMappingId"])
+    return saved
+
+
+async def _mapping_request(actor: Actor, request: ImportRequest, headers: list[str],
+                           saved: SavedMapping | None
+                           ) -> list[tuple[int | None, str | None, str]] | None:
     """The mapping asked for: explicit, else a saved one by id, else one whose headers match."""
     if request.mapping is not None:
         return request.mapping
-    if request.saved_mapping_id is not None:
-        saved = await mappings.get_saved_mapping(actor, request.saved_mapping_id)
-        if saved is None or saved.entity != request.entity.value:
-            raise not_found("Saved mapping", ["input", "savedMappingId"])
+    if saved is not None:
         return _saved_columns(saved)
     matched = await mappings.matching_saved_mapping(actor, request.entity, headers)
     return None if matched is None else _saved_columns(matched)
 
 
+def _check_header_row(header_row: int | Detect | None, path: list[str]) -> None:
+    if isinstance(header_row, int) and not 1 <= header_row <= HEAD_ROWS:
+        raise UserFacingError(Problem(
+            ErrorCode.INVALID, f"The header row is one of the first {HEAD_ROWS} rows (from 1), "
+            "or null for a file without one.", path))
+
+
+def _wanted_header_row(header_row: int | Detect | None, has_headers: bool | None,
+                      saved: SavedMapping | None = None) -> int | Detect | None:
+    """The header row asked for: given, else none when hasHeaders is false, else
+    the saved mapping's, else DETECT.
+    """
+    if not isinstance(header_row, Detect):
+        return header_row
+    if has_headers is False:
+        return None
+    if saved is not None and has_headers is None:
+        return saved.header_row
+    return DETECT
+
+
+def _look(actor: Actor, entity: Entity, data: bytes, sheet: str | None,
+          header_row: int | Detect | None, has_headers: bool | None,
+          count_all: bool) -> tuple[SheetLook, str, list[str], str | None]:
+    """The sheet's first look (see sheet_look), its format, sheets and sheet name.
+    hasHeaders true asserts a header row: when none is found it is row 1.
+    """
+    label = actor.settings.customer_label
+    opened = open_rows(data, sheet)
+    look = look_at(entity, opened.rows, header_row, label, count_all)
+    if look.header_row is None and has_headers and isinstance(header_row, Detect):
+        look = look_at(entity, open_rows(data, sheet).rows, 1, label, count_all)
+    return look, opened.format.value, opened.sheets, opened.sheet
+
+
 def _resolve_mapping(request: ImportRequest, headers: list[str],
-                     customer_label: str) -> list[MappedColumn]:
+                     values: list[list[str]] | None = None,
+                     customer_label: str = "Customer") -> list[MappedColumn]:
     if request.mapping is None:
-        if not request.has_headers:
+        if not headers:
             raise UserFacingError(Problem(
-                ErrorCode.REQUIRED, "A file without headers needs a mapping.",
+                ErrorCode.REQUIRED, "No header row was found in the first "
+                f"{HEADER_SEARCH_ROWS} rows: give headerRow, or a mapping by column.",
                 ["input", "mapping"]))
         return [MappedColumn(column=m.column, field=m.field)
-                for m in suggest(request.entity, headers, customer_label)]
+                for m in suggest(request.entity, headers, values, customer_label)]
     by_header = {normalize_header(h): i for i, h in enumerate(headers) if h}
     problems: list[Problem] = []
     mapped: list[MappedColumn] = []
@@ -174,9 +224,10 @@ async def _template_parts(actor: Actor, data: bytes) -> tuple[list[ImportPart], 
                 continue
             first = next(open_rows(data, sheet).rows, [])
             headers = [cell_text(c) or "" for c in first]
+            # The template's own labels: exact matches (no values are checked here).
             mapping = [MappedColumn(column=m.column, field=m.field)
-                       for m in suggest(entity, headers, actor.settings.customer_label)
-                       if m.confidence == 1.0]
+                       for m in suggest(entity, headers, None, actor.settings.customer_label)
+                       if m.confidence >= 0.9]
             mapped = {m.column for m in mapping}
             skipped += [Skipped(sheet, header, RowIssueCode.UNMAPPED_COLUMN,
                                 f"Column {header!r} is no field of this sheet: its values are "
@@ -208,6 +259,7 @@ def request_fingerprint(request: ImportRequest) -> str:
         "file": hashlib.sha256(request.data).hexdigest(),
         "entity": request.entity.value, "sheet": request.sheet,
         "has_headers": request.has_headers,
+        "header_row": "detect" if isinstance(request.header_row, Detect) else request.header_row,
         "mapping": None if request.mapping is None else [list(m) for m in request.mapping],
         "mode": request.mode.value, "match_by": request.match_by.value,
         "dry_run": request.dry_run,
@@ -256,43 +308,54 @@ async def import_file(actor: Actor, request: ImportRequest, limits: ImportLimits
         if existing is not None:
             return existing
     _check_size(request.data, limits)
+    _check_header_row(request.header_row, ["input", "headerRow"])
+    saved = await _saved_by_id(actor, request)
     try:
         await check_readable(request.data)
-        opened = open_rows(request.data, request.sheet)
-        first_row = next(opened.rows, [])
+        parts: list[ImportPart] = []
+        skipped: list[Skipped] = []
+        if request.entity is Entity.TEMPLATE:
+            opened = open_rows(request.data, request.sheet)
+            file_format, sheet_name = opened.format.value, opened.sheet
+            parts, skipped = await _template_parts(actor, request.data)
+            parts = import_roles.allowed_parts(actor, request.data, parts)
+            look = SheetLook(1, [], [])
+        else:
+            # The same look as importAnalyze's, without counting every row. A
+            # mapping that names headers says the file has them.
+            names_headers = any(header for _, header, _ in request.mapping or [])
+            look, file_format, _, sheet_name = _look(
+                actor, request.entity, request.data, request.sheet,
+                _wanted_header_row(request.header_row, request.has_headers, saved),
+                request.has_headers or (request.has_headers is None and names_headers),
+                count_all=False)
     except ImportFileError as exc:
         raise _file_problem(exc) from None
-    parts: list[ImportPart] = []
-    skipped: list[Skipped] = []
-    if request.entity is Entity.TEMPLATE:
-        parts, skipped = await _template_parts(actor, request.data)
-        parts = import_roles.allowed_parts(actor, request.data, parts)
-        first_row = []
-    if len(first_row) > limits.max_columns:
+    if look.width > limits.max_columns:
         raise UserFacingError(Problem(
             ErrorCode.TOO_MANY_COLUMNS,
-            f"The sheet has {len(first_row):,} columns; at most {limits.max_columns:,} are "
+            f"The sheet has {look.width:,} columns; at most {limits.max_columns:,} are "
             "read.", ["file"]))
-    headers = [cell_text(c) or "" for c in first_row] if request.has_headers else []
-    request.mapping = await _mapping_request(actor, request, headers)
-    mapping = [] if parts else _resolve_mapping(request, headers,
+    headers = look.headers
+    request.mapping = await _mapping_request(actor, request, headers, saved)
+    mapping = [] if parts else _resolve_mapping(request, headers, look.values,
                                                 actor.settings.customer_label)
     if request.save_mapping_as:
         await mappings.mapping_save(actor, request.save_mapping_as, request.entity,
-                                    request.has_headers, [
+                                    look.header_row is not None, [
             SavedColumn(column=m.column, header=headers[m.column] if m.column < len(headers)
-                        else None, field=m.field) for m in mapping])
+                        else None, field=m.field) for m in mapping], look.header_row)
     file_id = await uploads(ImportJob.collection().database).upload_from_stream(
         request.file_name, request.data, metadata={"org_id": actor.org_id})
     job = ImportJob(
         id=PydanticObjectId(), org_id=PydanticObjectId(actor.org_id),
         entity=request.entity.value, file_id=PydanticObjectId(file_id),
-        file_name=request.file_name, format=opened.format.value, sheet=opened.sheet,
-        has_headers=request.has_headers, headers=headers, mapping=mapping,
+        file_name=request.file_name, format=file_format, sheet=sheet_name,
+        has_headers=look.header_row is not None, header_row=look.header_row,
+        headers=headers, mapping=mapping,
         mode=request.mode, match_by=request.match_by, dry_run=request.dry_run,
         error_policy=request.error_policy, idempotency_key=request.idempotency_key,
-        request_fingerprint=fingerprint,
-        parts=parts, max_rows=limits.max_rows,
+        request_fingerprint=fingerprint, parts=parts, max_rows=limits.max_rows,
         created_by_key=actor.key_id,
     )
     try:
@@ -442,6 +505,7 @@ class Suggestion:
     header: str | None
     field: str
     confidence: float
+    reason: str = ""
 
 
 @dataclass
@@ -451,58 +515,59 @@ class Analysis:
     sheets: list[str]
     sheet: str | None
     has_headers: bool
+    header_row: int | None
     headers: list[str]
     sample_rows: list[list[str | None]]
     row_count: int
     suggested: list[Suggestion]
     unmapped_columns: list[str]
+    unproposed: list[UnproposedColumn]
     matched: SavedMapping | None
-
-
-SAMPLE_ROWS = 5
 
 
 async def import_analyze(actor: Actor, entity: Entity, file_name: str, data: bytes,
                          sheet: str | None, has_headers: bool | None,
-                         limits: ImportLimits) -> Analysis:
-    """What is in a file, and the mapping we propose for it."""
+                         limits: ImportLimits,
+                         header_row: int | Detect | None = DETECT) -> Analysis:
+    """What is in a file: its header row, and the mapping we propose for it."""
     actor.require(Permission.IMPORT)
     _check_size(data, limits)
+    _check_header_row(header_row, ["input", "headerRow"])
     try:
         await check_readable(data)
-        opened = open_rows(data, sheet)
-        rows = (row for row in opened.rows if any(c is not None for c in row))
-        first = [cell_text(c) for c in next(rows, [])]
-        if has_headers is None:
-            has_headers = looks_like_headers(entity, first, actor.settings.customer_label)
-        sample: list[list[str | None]] = [] if has_headers else [first]
-        count = 0 if has_headers else 1
-        for row in rows:
-            count += 1
-            if len(sample) < SAMPLE_ROWS:
-                sample.append([cell_text(c) for c in row])
+        look, file_format, sheets, sheet_name = _look(
+            actor, entity, data, sheet, _wanted_header_row(header_row, has_headers), has_headers,
+            count_all=True)
     except ImportFileError as exc:
         raise _file_problem(exc) from None
-    headers = [h or "" for h in first] if has_headers else []
-    width = max([len(first), *(len(r) for r in sample)], default=0)
+    headers = look.headers
     matched = await mappings.matching_saved_mapping(actor, entity, headers) if headers else None
+    unproposed: list[UnproposedColumn] = []
     if matched is not None:
         request = ImportRequest(entity=entity, file_name=file_name, data=b"",
                                 mapping=_saved_columns(matched))
-        proposal = [(m.column, m.field, 1.0)
-                    for m in _resolve_mapping(request, headers, actor.settings.customer_label)]
+        proposal = [Suggestion(m.column, None, m.field, 1.0, f"saved mapping '{matched.name}'")
+                    for m in _resolve_mapping(request, headers,
+                                              customer_label=actor.settings.customer_label)]
     else:
-        proposal = [(m.column, m.field, m.confidence)
-                    for m in suggest(entity, headers, actor.settings.customer_label)]
-    mapped = {column for column, _, _ in proposal}
+        proposed = propose(entity, headers, look.values, actor.settings.customer_label)
+        proposal = [Suggestion(m.column, None, m.field, m.confidence, m.reason)
+                    for m in proposed.mapping]
+        unproposed = proposed.unproposed
+    for suggestion in proposal:
+        suggestion.header = column_name(suggestion.column, headers) if headers else None
+    mapped = {s.column for s in proposal}
+    # Every column left, by header (or letter, when blank or past the headers),
+    # with its samples and any reason.
+    reasons = {u.column: u.reason for u in unproposed}
+    unproposed = [UnproposedColumn(i, column_name(i, headers), values[:3], reasons.get(i, ""))
+                  for i, values in enumerate(look.values) if i not in mapped]
     return Analysis(
-        file_name=file_name, format=opened.format.value, sheets=opened.sheets,
-        sheet=opened.sheet, has_headers=has_headers, headers=headers, sample_rows=sample,
-        row_count=count,
-        suggested=[Suggestion(column, column_name(column, headers) if headers else None, field,
-                              confidence) for column, field, confidence in proposal],
-        unmapped_columns=[column_name(i, headers) for i in range(width) if i not in mapped],
-        matched=matched,
+        file_name=file_name, format=file_format, sheets=sheets, sheet=sheet_name,
+        has_headers=look.header_row is not None, header_row=look.header_row, headers=headers,
+        sample_rows=look.sample_rows, row_count=look.row_count, suggested=proposal,
+        unmapped_columns=[column_name(i, headers) for i in range(look.width) if i not in mapped],
+        unproposed=unproposed, matched=matched,
     )
 
 

@@ -10,6 +10,7 @@ from documents.saved_mapping import SavedColumn, SavedMapping
 from documents.text import name_key
 from importers.fields import Entity, field_for
 from importers.mapping import normalize_header
+from importers.sheet_look import DETECT, HEAD_ROWS, Detect
 from resolvers.actor import Actor, Permission
 from resolvers.errors import ErrorCode, Problem, UserFacingError, not_found
 from resolvers.values import clean_text, input_problems
@@ -27,10 +28,20 @@ async def get_saved_mapping(actor: Actor, mapping_id: ObjectId) -> SavedMapping 
 
 
 async def mapping_save(actor: Actor, name: str | None, entity: Entity, has_headers: bool,
-                       columns: list[SavedColumn]) -> SavedMapping:
-    """Save (or, under the same name, replace) a mapping."""
+                       columns: list[SavedColumn],
+                       header_row: int | Detect | None = DETECT) -> SavedMapping:
+    """Save (or, under the same name, replace) a mapping, with the header row of
+    its files (not given: row 1 when it has headers).
+    """
     actor.require(Permission.IMPORT)
-    problems = input_problems(name, ["input", "name"])
+    if isinstance(header_row, Detect):
+        header_row = 1 if has_headers else None
+    has_headers = header_row is not None
+    problems: list[Problem] = []
+    if header_row is not None and not 1 <= header_row <= HEAD_ROWS:
+        problems.append(Problem(ErrorCode.INVALID, f"The header row is one of the first "
+                                f"{HEAD_ROWS} rows (from 1), or null.", ["input", "headerRow"]))
+    problems += input_problems(name, ["input", "name"])
     for index, column in enumerate(columns):
         problems += input_problems(column.header, ["input", "mapping", str(index), "header"])
     label = clean_text(name)
@@ -60,7 +71,7 @@ async def mapping_save(actor: Actor, name: str | None, entity: Entity, has_heade
     assert label is not None
     raw = await SavedMapping.collection().find_one_and_update(
         SavedMapping.scoped(actor.org_id, {"entity": entity.value, "name_key": name_key(label)}),
-        {"$set": {"name": label, "has_headers": has_headers,
+        {"$set": {"name": label, "has_headers": has_headers, "header_row": header_row,
                   "columns": [c.model_dump() for c in columns]},
          "$setOnInsert": {"created_at": utcnow()}},
         upsert=True, return_document=ReturnDocument.AFTER,

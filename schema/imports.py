@@ -10,9 +10,10 @@ from strawberry.file_uploads import Upload
 from documents import import_job as docs
 from documents import saved_mapping as saved_docs
 from documents.import_job import ErrorPolicy, ImportMode, ImportStatus, MatchBy
-from importers.fields import Entity, FieldType, relabel
+from importers.fields import Entity, FieldType, ValueKind, relabel
 from importers.issues import RowIssueCode, RowOutcome
 from importers.mapping import column_name
+from importers.sheet_look import DETECT, Detect
 from resolvers import imports, mappings
 from resolvers.errors import ErrorCode, Problem, UserFacingError
 from schema.context import Info
@@ -32,6 +33,9 @@ strawberry.enum(RowIssueCode, description="What is wrong with a row (an error: t
 strawberry.enum(RowOutcome, description="What a row did.")
 
 
+_HEADER_ROW = "The 1-based row of the column headers (rows above it are not data); null: none."
+
+
 @strawberry.type
 class ImportField:
     key: str
@@ -40,6 +44,9 @@ class ImportField:
     type: FieldType
     aliases: list[str]
     description: str
+    value_kind: str = strawberry.field(description=(
+        "The kind of value a column must hold to be proposed for the field: "
+        + ", ".join(kind.value for kind in ValueKind) + "."))
 
 
 @strawberry.type
@@ -65,7 +72,7 @@ class ImportTotals:
 @strawberry.type
 class ImportRowError:
     sheet: str | None
-    row: int = strawberry.field(description="The spreadsheet row number.")
+    row: int = strawberry.field(description="The row number as the sheet shows it.")
     column: str | None = strawberry.field(description="The header, or the column letter.")
     field: str | None
     value: str | None
@@ -131,6 +138,10 @@ class ImportJob(Node):
             _doc=doc,
         )
 
+    @strawberry.field(description=_HEADER_ROW)
+    def header_row(self) -> int | None:
+        return self._doc.header_row
+
     @strawberry.field(description="The failed rows with their original columns and an Errors "
                       "column (also as .csv), to fix and import again; null when none failed.")
     def error_report_url(self) -> str | None:
@@ -171,12 +182,14 @@ class SavedMapping(Node):
     name: str
     entity: Entity
     has_headers: bool
+    header_row: int | None = strawberry.field(description=_HEADER_ROW)
     columns: list["MappedColumn"]
 
     @classmethod
     def from_doc(cls, doc: saved_docs.SavedMapping) -> Self:
         return cls(id=to_global_id("SavedMapping", doc.id), name=doc.name,
                    entity=Entity(doc.entity), has_headers=doc.has_headers,
+                   header_row=doc.header_row,
                    columns=[MappedColumn(column=c.column, header=c.header, field=c.field)
                             for c in doc.columns])
 
@@ -193,7 +206,21 @@ class MappingSuggestion:
     column: int
     header: str | None
     field: str
-    confidence: float
+    confidence: float = strawberry.field(
+        description="0.9 or more: the header is a field's label or alias and its values fit.")
+    reason: str = strawberry.field(
+        description="Why: the name matched and how many sampled values fit the field.")
+
+
+@strawberry.type(description="A column no field was proposed for: map it, or keep it as a "
+                 "custom field.")
+class UnproposedColumn:
+    column: int = strawberry.field(description="0-based column index.")
+    header: str = strawberry.field(description="The header, or the column letter.")
+    samples: list[str] = strawberry.field(description="A few of its values.")
+    reason: str | None = strawberry.field(
+        description="Why a field whose name matched was not proposed (its values did not "
+        "fit, or another column is proposed for it); null when no field's name matched.")
 
 
 @strawberry.type
@@ -202,12 +229,15 @@ class ImportAnalysis:
     format: str
     sheets: list[str]
     sheet: str | None
-    has_headers: bool
+    has_headers: bool = strawberry.field(description="Whether there is a header row.")
+    header_row: int | None = strawberry.field(description=_HEADER_ROW)
     headers: list[str]
     sample_rows: list[list[str | None]]
     row_count: int
     suggested_mapping: list[MappingSuggestion]
     unmapped_columns: list[str]
+    unproposed_columns: list[UnproposedColumn] = strawberry.field(
+        description="Columns not proposed for any field, with sample values.")
     matched_saved_mapping: SavedMapping | None
 
 
@@ -229,12 +259,19 @@ class MappingDeletePayload:
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
+_HEADER_ROW_INPUT = ("The 1-based row of the column headers (rows above it are not data); "
+                     "null: the file has none. Left out: found in the first 30 rows "
+                     "(false hasHeaders: none).")
+
+
 @strawberry.input
 class ImportAnalyzeInput:
     entity: Entity
     sheet: str | None = None
     has_headers: bool | None = strawberry.field(
-        default=None, description="Left out: detected from the first row.")
+        default=None, description="Left out: detected (see headerRow).")
+    header_row: int | None = strawberry.field(default=strawberry.UNSET,
+                                              description=_HEADER_ROW_INPUT)
 
 
 @strawberry.input
@@ -242,6 +279,9 @@ class MappingSaveInput:
     name: str
     entity: Entity
     has_headers: bool = True
+    header_row: int | None = strawberry.field(
+        default=strawberry.UNSET, description="The header row of the files it maps; left "
+        "out: 1 with headers, null without.")
     mapping: list["ColumnMappingInput"]
 
 
@@ -256,7 +296,10 @@ class ColumnMappingInput:
 class ImportFileInput:
     entity: Entity
     sheet: str | None = None
-    has_headers: bool = True
+    has_headers: bool | None = strawberry.field(
+        default=None, description="Left out: detected as importAnalyze does (see headerRow).")
+    header_row: int | None = strawberry.field(default=strawberry.UNSET,
+                                              description=_HEADER_ROW_INPUT)
     mapping: list[ColumnMappingInput] | None = strawberry.field(
         default=None, description="Left out: the suggested mapping of the headers.")
     mode: ImportMode = ImportMode.UPSERT
@@ -290,6 +333,10 @@ def _not_a_file(received: object) -> str:
     return f"a JSON {type(received).__name__}" if received is not None else "null"
 
 
+def _header_row(given: int | None) -> int | Detect | None:
+    return DETECT if given is strawberry.UNSET else given
+
+
 async def _received(file: Upload) -> tuple[str, bytes]:
     """The upload's name and bytes; the spooled temporary file is closed at once."""
     if not callable(getattr(file, "read", None)):
@@ -315,6 +362,7 @@ class ImportMutations:
         request = imports.ImportRequest(
             entity=input.entity, file_name=file_name, data=data,
             sheet=input.sheet, has_headers=input.has_headers,
+            header_row=_header_row(input.header_row),
             mapping=None if input.mapping is None else [
                 (m.column, m.header, m.field) for m in input.mapping],
             mode=input.mode, match_by=input.match_by, dry_run=input.dry_run,
@@ -338,17 +386,21 @@ class ImportMutations:
             file_name, data = await _received(file)
             found = await imports.import_analyze(
                 info.context.actor, input.entity, file_name, data, input.sheet,
-                input.has_headers, info.context.import_limits)
+                input.has_headers, info.context.import_limits, _header_row(input.header_row))
         except UserFacingError as exc:
             return ImportAnalysisPayload(user_errors=user_errors(exc))
         return ImportAnalysisPayload(analysis=ImportAnalysis(
             file_name=found.file_name, format=found.format, sheets=found.sheets,
-            sheet=found.sheet, has_headers=found.has_headers, headers=found.headers,
-            sample_rows=found.sample_rows, row_count=found.row_count,
+            sheet=found.sheet, has_headers=found.has_headers, header_row=found.header_row,
+            headers=found.headers, sample_rows=found.sample_rows, row_count=found.row_count,
             suggested_mapping=[MappingSuggestion(column=s.column, header=s.header,
-                                                 field=s.field, confidence=s.confidence)
+                                                 field=s.field, confidence=s.confidence,
+                                                 reason=s.reason)
                                for s in found.suggested],
             unmapped_columns=found.unmapped_columns,
+            unproposed_columns=[UnproposedColumn(column=u.column, header=u.header,
+                                                 samples=u.samples, reason=u.reason or None)
+                                for u in found.unproposed],
             matched_saved_mapping=None if found.matched is None
             else SavedMapping.from_doc(found.matched),
         ))
@@ -361,7 +413,8 @@ class ImportMutations:
                    for m in input.mapping]
         try:
             saved = await mappings.mapping_save(info.context.actor, input.name, input.entity,
-                                                input.has_headers, columns)
+                                                input.has_headers, columns,
+                                                _header_row(input.header_row))
         except UserFacingError as exc:
             return SavedMappingPayload(user_errors=user_errors(exc))
         return SavedMappingPayload(mapping=SavedMapping.from_doc(saved))
@@ -417,7 +470,8 @@ class ImportQueries:
     @strawberry.field(description="The fields an import of this entity can fill.")
     def import_fields(self, info: Info, entity: Entity) -> list[ImportField]:
         return [ImportField(key=f.key, label=f.label, required=f.required, type=f.type,
-                            aliases=list(f.aliases), description=f.description)
+                            aliases=list(f.aliases), description=f.description,
+                            value_kind=f.value_kind.value)
                 for f in imports.import_fields(info.context.actor, entity)]
 
 
