@@ -11,6 +11,7 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from importers.fields import FIELDS, Entity, FieldType
+from importers.rows import neutralize
 
 # Sheets in the order they are imported: product lines name their product, and
 # product lines, sites, contacts and equipment name their customer.
@@ -73,7 +74,7 @@ def build_template(customer_label: str, lists: dict[str, list[str]]) -> bytes:
             detail = f": {target.description}" if target.description else ""
             lines.append(f"  {target.label}{required}{detail}")
     for line in lines:
-        instructions.append([line])
+        instructions.append([neutralize(line)])  # a customer label is the org's own text
     instructions["A1"].font = Font(bold=True, size=14)
     instructions.column_dimensions["A"].width = 110
 
@@ -83,7 +84,8 @@ def build_template(customer_label: str, lists: dict[str, list[str]]) -> bytes:
         letter = get_column_letter(index)
         values.cell(row=1, column=index, value=key)
         for row, name in enumerate(names, start=2):
-            values.cell(row=row, column=index, value=name)
+            # Lookup names and product ids are users' text: data, never formulas.
+            values.cell(row=row, column=index, value=neutralize(name))
         if names:
             ranges[key] = f"{quote_sheetname('Lists')}!${letter}$2:${letter}${len(names) + 1}"
     values.sheet_state = "hidden"

@@ -43,7 +43,9 @@ async def error_report(actor: Actor, job_id: ObjectId) -> list[ReportSheet] | No
         report.rows.append([neutralize(c) for c in row_errors[0].cells] + [neutralize(messages)])
     for report in sheets.values():
         width = max([len(report.header), *(len(r) - 1 for r in report.rows)])
-        report.header = [column_name(i, report.header) for i in range(width)] + ["Errors"]
+        # Headers come from the uploaded file too: neutralized like every other cell.
+        report.header = [neutralize(column_name(i, report.header)) or ""
+                         for i in range(width)] + ["Errors"]
         # The Errors column lines up even when a row had fewer cells than the header.
         report.rows = [row[:-1] + [None] * (width - len(row) + 1) + row[-1:]
                        for row in report.rows]
@@ -59,7 +61,7 @@ def as_csv(sheets: list[ReportSheet]) -> Iterator[str]:
             writer.writerow([])
         writer.writerow(["Sheet", *sheet.header] if many else sheet.header)
         for row in sheet.rows:
-            writer.writerow([sheet.name, *row] if many else row)
+            writer.writerow([neutralize(sheet.name), *row] if many else row)
     yield "\ufeff" + buffer.getvalue()  # a BOM, so Excel reads UTF-8
 
 
