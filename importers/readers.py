@@ -88,11 +88,15 @@ class OpenedFile:
     rows: Iterator[list[Cell]]
 
 
-def open_rows(data: bytes, sheet: str | None = None) -> OpenedFile:
-    """The rows of `sheet` (default: the first) of the file in `data`."""
+def open_rows(data: bytes, sheet: str | None = None,
+              max_columns: int | None = None) -> OpenedFile:
+    """The rows of `sheet` (default: the first) of the file in `data`; a row of
+    more than `max_columns` cells (when given) fails the reading, whichever row it is.
+    """
     file_format = detect_format(data)
     if file_format is FileFormat.CSV:
-        return OpenedFile(file_format, [], None, _checked(_csv_rows(data), file_format))
+        return OpenedFile(file_format, [], None,
+                          _checked(_csv_rows(data), file_format, max_columns))
     if file_format is FileFormat.XLS and _ENCRYPTED_OOXML in data:
         raise ImportFileError(FileErrorCode.PASSWORD_PROTECTED, LOCKED_MESSAGE)
     if data.startswith(_ZIP):
@@ -106,7 +110,7 @@ def open_rows(data: bytes, sheet: str | None = None) -> OpenedFile:
         chosen = _pick_sheet(names, sheet)
         worksheet = workbook.get_sheet_by_name(chosen)
     return OpenedFile(file_format, names, chosen,
-                      _checked(_sheet_rows(worksheet), file_format))
+                      _checked(_sheet_rows(worksheet), file_format, max_columns))
 
 
 def _check_zip(data: bytes) -> None:
@@ -149,15 +153,21 @@ def _check_inflated(size: int, compressed: int) -> None:
             f"{MAX_UNCOMPRESSED_BYTES:,} bytes and {MAX_COMPRESSION_RATIO} times its size.")
 
 
-def _checked(rows: Iterator[list[Cell]], file_format: FileFormat) -> Iterator[list[Cell]]:
-    """`rows`, with any failure while reading them, and any cell longer than a
-    spreadsheet cell can be, turned into an ImportFileError naming the row.
+def _checked(rows: Iterator[list[Cell]], file_format: FileFormat,
+             max_columns: int | None = None) -> Iterator[list[Cell]]:
+    """`rows`, with any failure while reading them, any cell longer than a
+    spreadsheet cell can be, and any row wider than `max_columns`, turned into
+    an ImportFileError naming the row.
     """
     number = 0
     with _unreadable(lambda reason: f"The {file_format.value} file cannot be read after row "
                      f"{number}: {reason}"):
         for row in rows:
             number += 1
+            if max_columns is not None and len(row) > max_columns:
+                raise ImportFileError(
+                    FileErrorCode.TOO_MANY_COLUMNS,
+                    f"Row {number} has {len(row):,} columns; at most {max_columns:,} are read.")
             if file_format is FileFormat.CSV:  # every cell a str or None: one C-level pass
                 too_long = max(map(len, filter(None, row)),  # type: ignore[arg-type]
                                default=0) > MAX_CELL_CHARS

@@ -176,7 +176,7 @@ class JobRun:
     def _data_rows(self, data: bytes) -> Iterator[tuple[int, int, list[Cell]]]:
         """(part index, spreadsheet row number, cells) of each non-blank data row, in order."""
         for index, part in enumerate(self.parts):
-            rows = open_rows(data, part.sheet).rows
+            rows = open_rows(data, part.sheet, self.job.max_columns).rows
             for number, cells in enumerate(rows, start=1):
                 if (number > 1 or not part.has_headers) and any(c is not None for c in cells):
                     yield index, number, cells
@@ -217,19 +217,9 @@ class JobRun:
                 target = field_for(part.entity, m.field)
                 if target is not None and target.type is FieldType.DATE:
                     date_texts[(index, m.column)] = []
-        total = 0
-        for index, _, cells in self._data_rows(data):
-            total += 1
-            part = self.parts[index]
-            for (part_index, column), texts in date_texts.items():
-                if part_index == index and column < len(cells) and isinstance(cells[column], str):
-                    texts.append(str(cells[column]))
-            if part.entity is Entity.CUSTOMERS:
-                # Only the name columns: coercing whole rows twice would double the work.
-                name = row_name({m.field: cell_text(cells[m.column]) for m in part.mapping
-                                 if m.field in NAME_FIELDS and m.column < len(cells)})
-                if name:
-                    ctx.names_in_file.add(name_key(name))
+        # Reading the whole file is CPU-bound: in a thread, so the service's event
+        # loop keeps answering meanwhile (calamine releases the GIL as it parses).
+        total = await asyncio.to_thread(self._scan, data, ctx, date_texts)
         if total > self.job.max_rows:
             raise ImportFileError(FileErrorCode.TOO_MANY_ROWS,
                                   f"The file has {total:,} rows; at most "
@@ -243,6 +233,26 @@ class JobRun:
         await self._update({"$set": {
             "total_rows": total, "started_at": self.job.started_at or utcnow(),
             "date_orders": [o.model_dump() for o in orders]}})
+        return total
+
+    def _scan(self, data: bytes, ctx: LoadContext,
+              date_texts: dict[tuple[int, int], list[str]]) -> int:
+        """The first pass's reading: counts the data rows, collects date texts
+        into `date_texts` and the file's customer names into `ctx`.
+        """
+        total = 0
+        for index, _, cells in self._data_rows(data):
+            total += 1
+            part = self.parts[index]
+            for (part_index, column), texts in date_texts.items():
+                if part_index == index and column < len(cells) and isinstance(cells[column], str):
+                    texts.append(str(cells[column]))
+            if part.entity is Entity.CUSTOMERS:
+                # Only the name columns: coercing whole rows twice would double the work.
+                name = row_name({m.field: cell_text(cells[m.column]) for m in part.mapping
+                                 if m.field in NAME_FIELDS and m.column < len(cells)})
+                if name:
+                    ctx.names_in_file.add(name_key(name))
         return total
 
     async def _process(self, data: bytes) -> None:

@@ -31,7 +31,7 @@ from importers.errors import ImportFileError
 from importers.fields import FIELDS, Entity, Field, field_for
 from importers.isolated import check_readable
 from importers.mapping import column_name, looks_like_headers, normalize_header, suggest
-from importers.readers import open_rows
+from importers.readers import Cell, OpenedFile, open_rows
 from importers.rows import cell_text
 from importers.template import SHEET_ORDER, build_template, entity_of_sheet, sheet_titles
 from importers.worker import uploads
@@ -130,25 +130,41 @@ def _resolve_mapping(request: ImportRequest, headers: list[str]) -> list[MappedC
     return mapped
 
 
-async def _template_parts(actor: Actor, data: bytes) -> list[ImportPart]:
+def _opened(data: bytes, sheet: str | None, max_columns: int) -> tuple[OpenedFile, list[Cell]]:
+    """The file opened at `sheet`, and its first row. Parsing is CPU-bound (calamine
+    releases the GIL while it parses), so callers run this in a thread, off the event loop.
+    """
+    opened = open_rows(data, sheet, max_columns)
+    return opened, next(opened.rows, [])
+
+
+def _template_sheets(data: bytes, customer_label: str,
+                     max_columns: int) -> tuple[list[str], dict[Entity, ImportPart]]:
+    """The sheets of a template workbook, and the parts recognised among them."""
+    sheets = open_rows(data).sheets
+    if not sheets:
+        raise UserFacingError(Problem(
+            ErrorCode.UNSUPPORTED_FILE,
+            "The template is a workbook (XLSX, XLS or ODS), not a CSV file.", ["file"]))
+    found: dict[Entity, ImportPart] = {}
+    for sheet in sheets:
+        entity = entity_of_sheet(sheet, customer_label)
+        if entity is None or entity in found:
+            continue
+        _, first = _opened(data, sheet, max_columns)
+        headers = [cell_text(c) or "" for c in first]
+        mapping = [MappedColumn(column=m.column, field=m.field)
+                   for m in suggest(entity, headers) if m.confidence == 1.0]
+        found[entity] = ImportPart(sheet=sheet, entity=entity.value, headers=headers,
+                                   mapping=mapping)
+    return sheets, found
+
+
+async def _template_parts(actor: Actor, data: bytes, max_columns: int) -> list[ImportPart]:
     """The recognised sheets of a template workbook, in import order."""
     try:
-        sheets = open_rows(data).sheets
-        if not sheets:
-            raise UserFacingError(Problem(
-                ErrorCode.UNSUPPORTED_FILE,
-                "The template is a workbook (XLSX, XLS or ODS), not a CSV file.", ["file"]))
-        found: dict[Entity, ImportPart] = {}
-        for sheet in sheets:
-            entity = entity_of_sheet(sheet, actor.settings.customer_label)
-            if entity is None or entity in found:
-                continue
-            first = next(open_rows(data, sheet).rows, [])
-            headers = [cell_text(c) or "" for c in first]
-            mapping = [MappedColumn(column=m.column, field=m.field)
-                       for m in suggest(entity, headers) if m.confidence == 1.0]
-            found[entity] = ImportPart(sheet=sheet, entity=entity.value, headers=headers,
-                                       mapping=mapping)
+        sheets, found = await asyncio.to_thread(_template_sheets, data,
+                                                actor.settings.customer_label, max_columns)
     except ImportFileError as exc:
         raise _file_problem(exc) from None
     if not found:
@@ -170,13 +186,13 @@ async def import_file(actor: Actor, request: ImportRequest, limits: ImportLimits
     _check_size(request.data, limits)
     try:
         await check_readable(request.data)
-        opened = open_rows(request.data, request.sheet)
-        first_row = next(opened.rows, [])
+        opened, first_row = await asyncio.to_thread(_opened, request.data, request.sheet,
+                                                    limits.max_columns)
     except ImportFileError as exc:
         raise _file_problem(exc) from None
     parts: list[ImportPart] = []
     if request.entity is Entity.TEMPLATE:
-        parts = await _template_parts(actor, request.data)
+        parts = await _template_parts(actor, request.data, limits.max_columns)
         first_row = []
     if len(first_row) > limits.max_columns:
         raise UserFacingError(Problem(
@@ -200,6 +216,7 @@ async def import_file(actor: Actor, request: ImportRequest, limits: ImportLimits
         has_headers=request.has_headers, headers=headers, mapping=mapping,
         mode=request.mode, dry_run=request.dry_run, error_policy=request.error_policy,
         idempotency_key=request.idempotency_key, parts=parts, max_rows=limits.max_rows,
+        max_columns=limits.max_columns,
     )
     try:
         await ImportJob.collection().insert_one(job.to_mongo())
@@ -342,6 +359,26 @@ class Analysis:
 SAMPLE_ROWS = 5
 
 
+def _survey(entity: Entity, data: bytes, sheet: str | None, has_headers: bool | None,
+            max_columns: int) -> tuple[OpenedFile, list[str | None], bool,
+                                       list[list[str | None]], int]:
+    """Reads the whole sheet (in a thread: it is CPU-bound): the first non-blank
+    row, whether it is headers, sample rows and the count of data rows.
+    """
+    opened = open_rows(data, sheet, max_columns)
+    rows = (row for row in opened.rows if any(c is not None for c in row))
+    first = [cell_text(c) for c in next(rows, [])]
+    if has_headers is None:
+        has_headers = looks_like_headers(entity, first)
+    sample: list[list[str | None]] = [] if has_headers else [first]
+    count = 0 if has_headers else 1
+    for row in rows:
+        count += 1
+        if len(sample) < SAMPLE_ROWS:
+            sample.append([cell_text(c) for c in row])
+    return opened, first, has_headers, sample, count
+
+
 async def import_analyze(actor: Actor, entity: Entity, file_name: str, data: bytes,
                          sheet: str | None, has_headers: bool | None,
                          limits: ImportLimits) -> Analysis:
@@ -350,20 +387,11 @@ async def import_analyze(actor: Actor, entity: Entity, file_name: str, data: byt
     _check_size(data, limits)
     try:
         await check_readable(data)
-        opened = open_rows(data, sheet)
-        rows = (row for row in opened.rows if any(c is not None for c in row))
-        first = [cell_text(c) for c in next(rows, [])]
-        if has_headers is None:
-            has_headers = looks_like_headers(entity, first)
-        sample: list[list[str | None]] = [] if has_headers else [first]
-        count = 0 if has_headers else 1
-        for row in rows:
-            count += 1
-            if len(sample) < SAMPLE_ROWS:
-                sample.append([cell_text(c) for c in row])
+        opened, first, headed, sample, count = await asyncio.to_thread(
+            _survey, entity, data, sheet, has_headers, limits.max_columns)
     except ImportFileError as exc:
         raise _file_problem(exc) from None
-    headers = [h or "" for h in first] if has_headers else []
+    headers = [h or "" for h in first] if headed else []
     width = max([len(first), *(len(r) for r in sample)], default=0)
     matched = await mappings.matching_saved_mapping(actor, entity, headers) if headers else None
     if matched is not None:
@@ -375,7 +403,7 @@ async def import_analyze(actor: Actor, entity: Entity, file_name: str, data: byt
     mapped = {column for column, _, _ in proposal}
     return Analysis(
         file_name=file_name, format=opened.format.value, sheets=opened.sheets,
-        sheet=opened.sheet, has_headers=has_headers, headers=headers, sample_rows=sample,
+        sheet=opened.sheet, has_headers=headed, headers=headers, sample_rows=sample,
         row_count=count,
         suggested=[Suggestion(column, column_name(column, headers) if headers else None, field,
                               confidence) for column, field, confidence in proposal],
