@@ -8,8 +8,10 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from graphql import GraphQLSchema
+from pymongo.errors import ConnectionFailure
 from starlette.applications import Starlette
 from starlette.datastructures import Headers
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Route, WebSocketRoute
@@ -209,6 +211,49 @@ class GraphQLEndpoint:
             await _too_large(self.upload_limit)(scope, receive, send)
 
 
+DATABASE_DOWN = {"errors": [{
+    "message": "The database is unavailable (restarting); try again in a few seconds.",
+    "extensions": {"code": "DATABASE_UNAVAILABLE"}}]}
+
+
+class DatabaseGuard:
+    """While the database is down, every request but the health checks gets a
+    503 with a GraphQL-shaped error at once, instead of waiting for a server
+    selection timeout and a plain-text 500; so does a request that meets the
+    outage on its way (before its answer has started).
+    """
+
+    UNGUARDED = ("/healthz", "/readyz")
+
+    def __init__(self, app: Any, database: Database) -> None:
+        self.app = app
+        self.database = database
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] in self.UNGUARDED:
+            await self.app(scope, receive, send)
+            return
+        unavailable = JSONResponse(DATABASE_DOWN, status_code=503, headers={"Retry-After": "5"})
+        if self.database.down:
+            await unavailable(scope, receive, send)
+            return
+        started = False
+
+        async def tracked(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracked)
+        except ConnectionFailure:
+            if started:
+                raise
+            log.warning("%s %s: the database is unavailable (503)", scope["method"],
+                        scope["path"])
+            await unavailable(scope, receive, send)
+
+
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings()
     database = Database(settings)
@@ -269,6 +314,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         await database.open()
         if database.is_embedded:
             await ensure_demo_org(settings)
+        watch = asyncio.create_task(database.watch())
         stop = asyncio.Event()
         workers = [asyncio.create_task(work(database.db, worker_name(n), stop,
                                             settings.import_lease,
@@ -279,6 +325,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
         finally:
             stop.set()
             await asyncio.gather(*workers)
+            watch.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watch
             await database.close()
 
     endpoint = GraphQLEndpoint(graphql, settings.graphiql, schema._schema)
@@ -292,6 +341,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/readyz", readyz),
         ],
         lifespan=lifespan,
+        middleware=[Middleware(DatabaseGuard, database=database)],
     )
     app.state.database = database
     app.state.settings = settings
