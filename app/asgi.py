@@ -303,7 +303,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         return JSONResponse({"status": "ok"})
 
     async def readyz(_: Request) -> Response:
-        ready = await database.ready()
+        ready = not database.down and await database.ready()
         return JSONResponse(
             {"status": "ready" if ready else "database unavailable"},
             status_code=200 if ready else 503,
