@@ -9,6 +9,7 @@ from typing import Any
 
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from graphql import GraphQLSchema
+from pymongo.errors import ConnectionFailure
 from starlette.applications import Starlette
 from starlette.datastructures import Headers
 from starlette.middleware import Middleware
@@ -347,6 +348,49 @@ class GraphQLEndpoint:
             await _too_large(self.upload_limit)(scope, receive, send)
 
 
+DATABASE_DOWN = {"errors": [{
+    "message": "The database is unavailable (restarting); try again in a few seconds.",
+    "extensions": {"code": "DATABASE_UNAVAILABLE"}}]}
+
+
+class DatabaseGuard:
+    """While the database is down, every request but the health checks gets a
+    503 with a GraphQL-shaped error at once, instead of waiting for a server
+    selection timeout and a plain-text 500; so does a request that meets the
+    outage on its way (before its answer has started).
+    """
+
+    UNGUARDED = ("/healthz", "/readyz")
+
+    def __init__(self, app: Any, database: Database) -> None:
+        self.app = app
+        self.database = database
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] in self.UNGUARDED:
+            await self.app(scope, receive, send)
+            return
+        unavailable = JSONResponse(DATABASE_DOWN, status_code=503, headers={"Retry-After": "5"})
+        if self.database.down:
+            await unavailable(scope, receive, send)
+            return
+        started = False
+
+        async def tracked(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracked)
+        except ConnectionFailure:
+            if started:
+                raise
+            log.warning("%s %s: the database is unavailable (503)", scope["method"],
+                        scope["path"])
+            await unavailable(scope, receive, send)
+
+
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings()
     database = Database(settings)
@@ -404,7 +448,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         return JSONResponse({"status": "ok"})
 
     async def readyz(_: Request) -> Response:
-        ready = await database.ready()
+        ready = not database.down and await database.ready()
         return JSONResponse(
             {"status": "ready" if ready else "database unavailable"},
             status_code=200 if ready else 503,
@@ -415,6 +459,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         await database.open()
         if database.is_embedded:
             await ensure_demo_org(settings)
+        watch = asyncio.create_task(database.watch())
         stop = asyncio.Event()
         workers = [asyncio.create_task(work(database.db, worker_name(n), stop,
                                             settings.import_lease,
@@ -425,6 +470,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
         finally:
             stop.set()
             await asyncio.gather(*workers)
+            watch.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watch
             await database.close()
 
     endpoint = GraphQLEndpoint(graphql, settings.graphiql, schema._schema)
@@ -445,6 +493,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
                        allow_methods=["GET", "POST"], allow_headers=CORS_HEADERS,
                        max_age=600),
             Middleware(GZipMiddleware, minimum_size=1024),
+            Middleware(DatabaseGuard, database=database),
         ],
     )
     app.state.database = database

@@ -1,5 +1,6 @@
 """Connecting to MongoDB (or the embedded SecantusDB) and initialising Beanie."""
 
+import asyncio
 import logging
 from typing import Any
 
@@ -14,6 +15,11 @@ from documents import ALL_DOCUMENTS
 
 log = logging.getLogger(__name__)
 
+# Seconds between looks at the embedded server, and the backoff between restarts.
+WATCH_EVERY = 0.25
+FIRST_BACKOFF = 0.5
+MAX_BACKOFF = 30.0
+
 
 class Database:
     """The one client of a process, and the embedded server it may have started."""
@@ -22,6 +28,8 @@ class Database:
         self.settings = settings
         self.embedded: EmbeddedServer | None = None
         self.client: AsyncMongoClient[dict[str, Any]] | None = None
+        # Set while the embedded server is known to be down (dead, or restarting).
+        self.down = False
 
     @property
     def is_embedded(self) -> bool:
@@ -41,6 +49,37 @@ class Database:
             uri = self.embedded.start(self.settings.embedded_start_timeout)
         self.client = AsyncMongoClient(uri, tz_aware=True, serverSelectionTimeoutMS=5000)
         await init_beanie(database=self.db, document_models=ALL_DOCUMENTS)
+
+    async def watch(self) -> None:
+        """Restart the embedded server whenever it dies, on the same port and data,
+        with a doubling backoff between failed attempts; runs until cancelled.
+        Clients reconnect by themselves once it answers again.
+        """
+        embedded = self.embedded
+        if embedded is None or not embedded.owned:
+            return  # another process runs the server, and watches it
+        backoff = FIRST_BACKOFF
+        while True:
+            await asyncio.sleep(WATCH_EVERY)
+            if embedded.process is not None and embedded.exited is None:
+                continue
+            self.down = True
+            log.error("the embedded database has stopped (exit code %s); restarting it",
+                      embedded.exited)
+            try:
+                embedded.respawn()  # here, on the thread that started the first one
+                await asyncio.to_thread(embedded.wait_until_ready,
+                                        self.settings.embedded_start_timeout)
+            except (RuntimeError, OSError) as exc:
+                log.error("restarting the embedded database failed (%s); trying again in "
+                          "%.1f s", exc, backoff)
+                await asyncio.sleep(backoff)
+                backoff = min(2 * backoff, MAX_BACKOFF)
+                continue
+            assert embedded.process is not None
+            log.warning("the embedded database is back (pid %s)", embedded.process.pid)
+            self.down = False
+            backoff = FIRST_BACKOFF
 
     async def ready(self) -> bool:
         if self.client is None:

@@ -16,6 +16,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from pymongo import MongoClient
 from pymongo.errors import PyMongoError
@@ -88,31 +89,52 @@ class EmbeddedServer:
                     self.uri = uri
                     return uri
                 self.uri_file.unlink()  # left by a server that did not stop cleanly
-            port = free_port()
-            uri = f"mongodb://127.0.0.1:{port}/?directConnection=true"
-            log_file = (self.data_dir / "db.log").open("ab")
-            self.process = subprocess.Popen(  # noqa: S603 - fixed argv, no shell
-                [
-                    sys.executable, "-m", "secantus",
-                    "--host", "127.0.0.1", "--port", str(port),
-                    "--storage-path", str(self.data_dir / "db"),
-                    "--log-level", "WARNING",
-                    *self.extra_args,
-                ],
-                stdout=log_file,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                preexec_fn=_die_with_parent if sys.platform == "linux" else None,
-            )
-            log_file.close()
-            self._wait_until_ready(uri, timeout)
+            uri = self._spawn(free_port())
+            self.wait_until_ready(timeout)
             self.uri_file.write_text(uri + "\n")
-            self.uri = uri
+            assert self.process is not None
             log.info("started the embedded database at %s (pid %s)", uri, self.process.pid)
             return uri
 
-    def _wait_until_ready(self, uri: str, timeout: float) -> None:
+    def _spawn(self, port: int) -> str:
+        uri = f"mongodb://127.0.0.1:{port}/?directConnection=true"
+        log_file = (self.data_dir / "db.log").open("ab")
+        self.process = subprocess.Popen(  # noqa: S603 - fixed argv, no shell
+            [
+                sys.executable, "-m", "secantus",
+                "--host", "127.0.0.1", "--port", str(port),
+                "--storage-path", str(self.data_dir / "db"),
+                "--log-level", "WARNING",
+                *self.extra_args,
+            ],
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            preexec_fn=_die_with_parent if sys.platform == "linux" else None,
+        )
+        log_file.close()
+        self.uri = uri
+        return uri
+
+    @property
+    def exited(self) -> int | None:
+        """The exit code of the server this object started, once it has exited."""
+        return None if self.process is None else self.process.poll()
+
+    def respawn(self) -> None:
+        """Start the server again, on the same port (so clients reconnect by
+        themselves) and the same data, after it died. Call it from the thread that
+        started the first one (see _die_with_parent), then wait_until_ready().
+        """
+        assert self.uri is not None
+        port = urlsplit(self.uri).port
+        assert port is not None
+        self._spawn(port)
+
+    def wait_until_ready(self, timeout: float) -> None:
         assert self.process is not None
+        assert self.uri is not None
+        uri = self.uri
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

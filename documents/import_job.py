@@ -111,6 +111,7 @@ class ImportJob(TenantDocument):
     failure_reason: str | None = None
     total_rows: int | None = None
     max_rows: int = 1_048_576
+    max_columns: int = 1_000  # checked on every row as the file is read
     date_orders: list[ColumnDateOrder] = Field(default_factory=list)
     # Data rows fully processed (across sheets); a worker that takes over resumes after them.
     checkpoint_row: int = 0

@@ -19,7 +19,7 @@ import resource
 import sys
 
 from importers.errors import FileErrorCode, ImportFileError
-from importers.readers import FileFormat, detect_format, open_rows
+from importers.readers import FileFormat, check_extents, detect_format, open_rows
 
 # Seconds a workbook may take to parse: a base, and more for bigger files.
 BASE_SECONDS = 60.0
@@ -61,6 +61,7 @@ async def check_readable(data: bytes, seconds: float | None = None) -> None:
 
 
 def _parse_everything(data: bytes) -> None:
+    check_extents(data)  # before calamine builds any sheet's rectangle
     opened = open_rows(data)  # the first sheet, parsed once
     for _ in opened.rows:
         pass

@@ -33,6 +33,8 @@ class Part:
     # 1-based row of the headers: it and the rows above it (a title, notes) are
     # not data. None: no header row, every row is data.
     header_row: int | None = 1
+    # Wider rows fail the job (checked on every row, not only the first).
+    max_columns: int | None = None
 
 
 def data_rows(parts: list[Part], data: bytes) -> Iterator[tuple[int, int, int, list[Cell]]]:
@@ -41,7 +43,7 @@ def data_rows(parts: list[Part], data: bytes) -> Iterator[tuple[int, int, int, l
     """
     seq = 0
     for index, part in enumerate(parts):
-        rows = open_rows(data, part.sheet).rows
+        rows = open_rows(data, part.sheet, part.max_columns).rows
         # Rows up to the header row are headers and what stands above them;
         # without a header row (None) the first row is data too.
         skipped = part.header_row or 0

@@ -13,6 +13,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from documents.text import xml_safe
 from importers.fields import Entity, FieldType, labelled_fields, relabel
+from importers.rows import neutralize
 
 # Sheets in the order they are imported: product lines name their product, and
 # product lines, sites, contacts and equipment name their customer.
@@ -83,7 +84,7 @@ def build_template(customer_label: str, lists: dict[str, list[str]]) -> bytes:
             detail = f": {target.description}" if target.description else ""
             lines.append(f"  {target.label}{required}{detail}")
     for line in lines:
-        instructions.append([relabel(line, customer_label)])
+        instructions.append([neutralize(relabel(line, customer_label))])
     instructions["A1"].font = Font(bold=True, size=14)
     instructions.column_dimensions["A"].width = 110
 
@@ -93,8 +94,9 @@ def build_template(customer_label: str, lists: dict[str, list[str]]) -> bytes:
         letter = get_column_letter(index)
         values.cell(row=1, column=index, value=key)
         for row, name in enumerate(names, start=2):
-            # xml_safe: a name stored before text was cleaned must not break the workbook.
-            values.cell(row=row, column=index, value=xml_safe(name))
+            # Users' text: data, never formulas; and a name stored before text was
+            # cleaned must not break the workbook.
+            values.cell(row=row, column=index, value=neutralize(xml_safe(name)))
         if names:
             ranges[key] = f"{quote_sheetname('Lists')}!${letter}$2:${letter}${len(names) + 1}"
     values.sheet_state = "hidden"
@@ -103,7 +105,8 @@ def build_template(customer_label: str, lists: dict[str, list[str]]) -> bytes:
         sheet = workbook.create_sheet(sheet_titles(entity, customer_label)[0],
                                       index=len(workbook.sheetnames) - 1)
         for column, target in enumerate(labelled_fields(entity, customer_label), start=1):
-            cell = sheet.cell(row=1, column=column, value=target.label)
+            # The label holds the org's own word: a header is data, never a formula.
+            cell = sheet.cell(row=1, column=column, value=neutralize(target.label))
             cell.font = Font(bold=True)
             if target.description:
                 cell.comment = Comment(target.description, "sitebook")

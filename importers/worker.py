@@ -105,13 +105,14 @@ class JobRun:
         self.deferred: dict[int, int] = {}
         self.cycles: set[int] = set()
         if job.parts:  # a TEMPLATE workbook: its sheets in dependency order
-            self.parts = [Part(p.sheet, Entity(p.entity), p.headers, p.mapping, True)
-                          for p in job.parts]
+            self.parts = [Part(p.sheet, Entity(p.entity), p.headers, p.mapping, True,
+                               max_columns=job.max_columns) for p in job.parts]
         else:
             # Data starts under the job's header row; a template's sheets (above)
             # have theirs on row 1, Part's default.
             self.parts = [Part(job.sheet, Entity(job.entity), job.headers, job.mapping,
-                               job.has_headers, header_row=job.header_row)]
+                               job.has_headers, header_row=job.header_row,
+                               max_columns=job.max_columns)]
 
     def _guard(self) -> dict[str, Any]:
         return ImportJob.scoped(self.job.org_id, {"_id": self.job.id,

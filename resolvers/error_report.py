@@ -75,8 +75,9 @@ async def error_report(actor: Actor, job_id: ObjectId,
     for report_sheet in sheets.values():
         width = max([len(report_sheet.header),
                      *(len(r) - len(columns) for r in report_sheet.rows)])
-        report_sheet.header = [column_name(i, report_sheet.header) for i in range(width)
-                               ] + columns
+        # Headers come from the uploaded file too: neutralized like every other cell.
+        report_sheet.header = [neutralize(column_name(i, report_sheet.header)) or ""
+                               for i in range(width)] + columns
         # The last columns line up even when a row had fewer cells than the header.
         report_sheet.rows = [
             row[:-len(columns)] + [None] * (width - len(row) + len(columns))
@@ -93,7 +94,7 @@ def as_csv(sheets: list[ReportSheet]) -> Iterator[str]:
             writer.writerow([])
         writer.writerow(["Sheet", *sheet.header] if many else sheet.header)
         for row in sheet.rows:
-            writer.writerow([sheet.name, *row] if many else row)
+            writer.writerow([neutralize(sheet.name), *row] if many else row)
     yield "\ufeff" + buffer.getvalue()  # a BOM, so Excel reads UTF-8
 
 

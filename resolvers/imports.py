@@ -143,15 +143,17 @@ def _wanted_header_row(header_row: int | Detect | None, has_headers: bool | None
 
 def _look(actor: Actor, entity: Entity, data: bytes, sheet: str | None,
           header_row: int | Detect | None, has_headers: bool | None,
-          count_all: bool) -> tuple[SheetLook, str, list[str], str | None]:
+          count_all: bool, max_columns: int | None = None
+          ) -> tuple[SheetLook, str, list[str], str | None]:
     """The sheet's first look (see sheet_look), its format, sheets and sheet name.
-    hasHeaders true asserts a header row: when none is found it is row 1.
+    hasHeaders true asserts a header row: when none is found it is row 1. Parsing
+    is CPU-bound: callers run this in a thread, off the event loop.
     """
     label = actor.settings.customer_label
-    opened = open_rows(data, sheet)
+    opened = open_rows(data, sheet, max_columns)
     look = look_at(entity, opened.rows, header_row, label, count_all)
     if look.header_row is None and has_headers and isinstance(header_row, Detect):
-        look = look_at(entity, open_rows(data, sheet).rows, 1, label, count_all)
+        look = look_at(entity, open_rows(data, sheet, max_columns).rows, 1, label, count_all)
     return look, opened.format.value, opened.sheets, opened.sheet
 
 
@@ -202,39 +204,51 @@ class Skipped:
     message: str
 
 
-async def _template_parts(actor: Actor, data: bytes) -> tuple[list[ImportPart], list[Skipped]]:
+def _template_sheets(data: bytes, customer_label: str, max_columns: int
+                     ) -> tuple[list[str], dict[Entity, ImportPart], list[Skipped]]:
+    """The sheets of a template workbook, the parts recognised among them, and
+    what the import will skip. Parsing is CPU-bound (calamine releases the GIL
+    while it parses): callers run this in a thread, off the event loop.
+    """
+    skipped: list[Skipped] = []
+    sheets = open_rows(data).sheets
+    if not sheets:
+        raise UserFacingError(Problem(
+            ErrorCode.UNSUPPORTED_FILE,
+            "The template is a workbook (XLSX, XLS or ODS), not a CSV file.", ["file"]))
+    found: dict[Entity, ImportPart] = {}
+    for sheet in sheets:
+        entity = entity_of_sheet(sheet, customer_label)
+        if entity is None or entity in found:
+            what = "no sheet of the template" if entity is None else "a second sheet of "\
+                f"{sheet_titles(entity, customer_label)[0]}"
+            skipped.append(Skipped(sheet, None, RowIssueCode.UNKNOWN_SHEET,
+                                   f"Sheet {sheet!r} is {what}: it is not imported."))
+            continue
+        first = next(open_rows(data, sheet, max_columns).rows, [])
+        headers = [cell_text(c) or "" for c in first]
+        # The template's own labels: exact matches (no values are checked here).
+        mapping = [MappedColumn(column=m.column, field=m.field)
+                   for m in suggest(entity, headers, None, customer_label)
+                   if m.confidence >= 0.9]
+        mapped = {m.column for m in mapping}
+        skipped += [Skipped(sheet, header, RowIssueCode.UNMAPPED_COLUMN,
+                            f"Column {header!r} is no field of this sheet: its values are "
+                            "not imported.")
+                    for index, header in enumerate(headers) if header and index not in mapped]
+        found[entity] = ImportPart(sheet=sheet, entity=entity.value, headers=headers,
+                                   mapping=mapping)
+    return sheets, found, skipped
+
+
+async def _template_parts(actor: Actor, data: bytes, max_columns: int
+                          ) -> tuple[list[ImportPart], list[Skipped]]:
     """The recognised sheets of a template workbook, in import order, and what
     the import will skip.
     """
-    skipped: list[Skipped] = []
     try:
-        sheets = open_rows(data).sheets
-        if not sheets:
-            raise UserFacingError(Problem(
-                ErrorCode.UNSUPPORTED_FILE,
-                "The template is a workbook (XLSX, XLS or ODS), not a CSV file.", ["file"]))
-        found: dict[Entity, ImportPart] = {}
-        for sheet in sheets:
-            entity = entity_of_sheet(sheet, actor.settings.customer_label)
-            if entity is None or entity in found:
-                what = "no sheet of the template" if entity is None else "a second sheet of "\
-                    f"{sheet_titles(entity, actor.settings.customer_label)[0]}"
-                skipped.append(Skipped(sheet, None, RowIssueCode.UNKNOWN_SHEET,
-                                       f"Sheet {sheet!r} is {what}: it is not imported."))
-                continue
-            first = next(open_rows(data, sheet).rows, [])
-            headers = [cell_text(c) or "" for c in first]
-            # The template's own labels: exact matches (no values are checked here).
-            mapping = [MappedColumn(column=m.column, field=m.field)
-                       for m in suggest(entity, headers, None, actor.settings.customer_label)
-                       if m.confidence >= 0.9]
-            mapped = {m.column for m in mapping}
-            skipped += [Skipped(sheet, header, RowIssueCode.UNMAPPED_COLUMN,
-                                f"Column {header!r} is no field of this sheet: its values are "
-                                "not imported.")
-                        for index, header in enumerate(headers) if header and index not in mapped]
-            found[entity] = ImportPart(sheet=sheet, entity=entity.value, headers=headers,
-                                       mapping=mapping)
+        sheets, found, skipped = await asyncio.to_thread(
+            _template_sheets, data, actor.settings.customer_label, max_columns)
     except ImportFileError as exc:
         raise _file_problem(exc) from None
     if not found:
@@ -315,20 +329,20 @@ async def import_file(actor: Actor, request: ImportRequest, limits: ImportLimits
         parts: list[ImportPart] = []
         skipped: list[Skipped] = []
         if request.entity is Entity.TEMPLATE:
-            opened = open_rows(request.data, request.sheet)
+            opened = await asyncio.to_thread(open_rows, request.data, request.sheet)
             file_format, sheet_name = opened.format.value, opened.sheet
-            parts, skipped = await _template_parts(actor, request.data)
+            parts, skipped = await _template_parts(actor, request.data, limits.max_columns)
             parts = import_roles.allowed_parts(actor, request.data, parts)
             look = SheetLook(1, [], [])
         else:
             # The same look as importAnalyze's, without counting every row. A
             # mapping that names headers says the file has them.
             names_headers = any(header for _, header, _ in request.mapping or [])
-            look, file_format, _, sheet_name = _look(
-                actor, request.entity, request.data, request.sheet,
+            look, file_format, _, sheet_name = await asyncio.to_thread(
+                _look, actor, request.entity, request.data, request.sheet,
                 _wanted_header_row(request.header_row, request.has_headers, saved),
                 request.has_headers or (request.has_headers is None and names_headers),
-                count_all=False)
+                False, limits.max_columns)
     except ImportFileError as exc:
         raise _file_problem(exc) from None
     if look.width > limits.max_columns:
@@ -357,6 +371,7 @@ async def import_file(actor: Actor, request: ImportRequest, limits: ImportLimits
         error_policy=request.error_policy, idempotency_key=request.idempotency_key,
         request_fingerprint=fingerprint, parts=parts, max_rows=limits.max_rows,
         created_by_key=actor.key_id,
+        max_columns=limits.max_columns,
     )
     try:
         await ImportJob.collection().insert_one(job.to_mongo())
@@ -535,9 +550,9 @@ async def import_analyze(actor: Actor, entity: Entity, file_name: str, data: byt
     _check_header_row(header_row, ["input", "headerRow"])
     try:
         await check_readable(data)
-        look, file_format, sheets, sheet_name = _look(
-            actor, entity, data, sheet, _wanted_header_row(header_row, has_headers), has_headers,
-            count_all=True)
+        look, file_format, sheets, sheet_name = await asyncio.to_thread(
+            _look, actor, entity, data, sheet, _wanted_header_row(header_row, has_headers),
+            has_headers, True, limits.max_columns)
     except ImportFileError as exc:
         raise _file_problem(exc) from None
     headers = look.headers
