@@ -8,7 +8,6 @@ dates and money stays an exact Decimal; the writers (importers/export_files)
 decide how each becomes a cell.
 """
 
-import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -18,6 +17,7 @@ from typing import Any
 from bson import Decimal128, ObjectId
 
 from importers.fields import FIELDS, Entity, Field, FieldType
+from importers.mapping import in_org_words
 
 
 @dataclass(frozen=True)
@@ -41,10 +41,10 @@ class Names:
 
 
 def header(target: Field, customer_label: str) -> str:
-    """A column's header: the registry's label in the organization's word for customers."""
-    if customer_label == "Customer":
-        return target.label
-    return re.sub(r"\bCustomer\b", customer_label, target.label)
+    """A column's header: the registry's label in the organization's word for
+    customers, which the import's mapping reads back (importers/mapping).
+    """
+    return in_org_words(target.label, customer_label)
 
 
 def headers(entity: Entity, customer_label: str, custom_labels: list[str]) -> list[str]:

@@ -40,11 +40,24 @@ def column_name(index: int, headers: list[str] | None) -> str:
     return letters
 
 
-def suggest(entity: Entity, headers: list[str]) -> list[ColumnMapping]:
+def in_org_words(name: str, customer_label: str) -> str:
+    """A label in the organization's word for customers ("Billing Client"), as
+    templates and exports write it.
+    """
+    if customer_label == "Customer":
+        return name
+    return re.sub(r"\bCustomer\b", customer_label, name)
+
+
+def suggest(entity: Entity, headers: list[str],
+            customer_label: str = "Customer") -> list[ColumnMapping]:
     names: dict[str, str] = {}  # normalized label or alias -> field key
     for target in FIELDS[entity]:
         for name in (target.label, *target.aliases):
             names.setdefault(normalize_header(name), target.key)
+    for target in FIELDS[entity]:  # after the registry's own names, which win
+        names.setdefault(normalize_header(in_org_words(target.label, customer_label)),
+                         target.key)
     taken: set[str] = set()
     found: list[ColumnMapping] = []
     normalized = [normalize_header(h or "") for h in headers]
@@ -72,12 +85,13 @@ def _looks_like_data(text: str) -> bool:
     return "@" in text or digits * 3 > len(text)
 
 
-def looks_like_headers(entity: Entity, first_row: list[str | None]) -> bool:
+def looks_like_headers(entity: Entity, first_row: list[str | None],
+                       customer_label: str = "Customer") -> bool:
     """True when the first row names fields rather than holding data."""
     texts = [c for c in first_row if c is not None and c.strip()]
     if not texts or any(_looks_like_data(text) for text in texts):
         return False
-    return len(suggest(entity, texts)) >= max(1, len(texts) // 2)
+    return len(suggest(entity, texts, customer_label)) >= max(1, len(texts) // 2)
 
 
 def unknown_fields(entity: Entity, mapping: list[ColumnMapping]) -> list[str]:

@@ -96,14 +96,15 @@ async def _mapping_request(actor: Actor, request: ImportRequest,
     return None if matched is None else _saved_columns(matched)
 
 
-def _resolve_mapping(request: ImportRequest, headers: list[str]) -> list[MappedColumn]:
+def _resolve_mapping(request: ImportRequest, headers: list[str],
+                     customer_label: str = "Customer") -> list[MappedColumn]:
     if request.mapping is None:
         if not request.has_headers:
             raise UserFacingError(Problem(
                 ErrorCode.REQUIRED, "A file without headers needs a mapping.",
                 ["input", "mapping"]))
         return [MappedColumn(column=m.column, field=m.field)
-                for m in suggest(request.entity, headers)]
+                for m in suggest(request.entity, headers, customer_label)]
     by_header = {normalize_header(h): i for i, h in enumerate(headers) if h}
     problems: list[Problem] = []
     mapped: list[MappedColumn] = []
@@ -146,7 +147,8 @@ async def _template_parts(actor: Actor, data: bytes) -> list[ImportPart]:
             first = next(open_rows(data, sheet).rows, [])
             headers = [cell_text(c) or "" for c in first]
             mapping = [MappedColumn(column=m.column, field=m.field)
-                       for m in suggest(entity, headers) if m.confidence == 1.0]
+                       for m in suggest(entity, headers, actor.settings.customer_label)
+                       if m.confidence == 1.0]
             found[entity] = ImportPart(sheet=sheet, entity=entity.value, headers=headers,
                                        mapping=mapping)
     except ImportFileError as exc:
@@ -185,7 +187,8 @@ async def import_file(actor: Actor, request: ImportRequest, limits: ImportLimits
             "read.", ["file"]))
     headers = [cell_text(c) or "" for c in first_row] if request.has_headers else []
     request.mapping = await _mapping_request(actor, request, headers)
-    mapping = [] if parts else _resolve_mapping(request, headers)
+    mapping = [] if parts else _resolve_mapping(request, headers,
+                                                 actor.settings.customer_label)
     if request.save_mapping_as:
         await mappings.mapping_save(actor, request.save_mapping_as, request.entity,
                                     request.has_headers, [
@@ -354,7 +357,7 @@ async def import_analyze(actor: Actor, entity: Entity, file_name: str, data: byt
         rows = (row for row in opened.rows if any(c is not None for c in row))
         first = [cell_text(c) for c in next(rows, [])]
         if has_headers is None:
-            has_headers = looks_like_headers(entity, first)
+            has_headers = looks_like_headers(entity, first, actor.settings.customer_label)
         sample: list[list[str | None]] = [] if has_headers else [first]
         count = 0 if has_headers else 1
         for row in rows:
@@ -371,7 +374,8 @@ async def import_analyze(actor: Actor, entity: Entity, file_name: str, data: byt
                                 mapping=_saved_columns(matched))
         proposal = [(m.column, m.field, 1.0) for m in _resolve_mapping(request, headers)]
     else:
-        proposal = [(m.column, m.field, m.confidence) for m in suggest(entity, headers)]
+        proposal = [(m.column, m.field, m.confidence)
+                    for m in suggest(entity, headers, actor.settings.customer_label)]
     mapped = {column for column, _, _ in proposal}
     return Analysis(
         file_name=file_name, format=opened.format.value, sheets=opened.sheets,

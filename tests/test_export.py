@@ -131,7 +131,8 @@ async def test_the_template_export_imports_back_unchanged(org: Org) -> None:
     unchanged(await run_import(org, data, "template.xlsx", entity="TEMPLATE"), 15)
     changed = edited(data, "Sites", "Notes", 1, "Back door")
     job = await run_import(org, changed, "template.xlsx", entity="TEMPLATE")
-    assert job["totals"]["updated"] == 1 and job["totals"]["unchanged"] == 14, job
+    assert job["totals"]["updated"] == 1, job
+    assert job["totals"]["unchanged"] == 14, job
 
 
 async def test_the_template_export_is_the_standard_template_filled(org: Org) -> None:
@@ -147,7 +148,8 @@ async def test_the_template_export_is_the_standard_template_filled(org: Org) -> 
     lists = {str(dv.sqref).split(":")[0].rstrip("0123456789"): dv.formula1
              for dv in customers.data_validations.dataValidation}
     # Payment Term (column J) drops down the org's terms; booleans Yes/No.
-    assert "Lists" in lists["J"] and lists["Y"] == '"Yes,No"'
+    assert "Lists" in lists["J"]
+    assert lists["Y"] == '"Yes,No"'
     lists_rows = [list(r) for r in workbook["Lists"].iter_rows(values_only=True)]
     assert "Net 30" in [row[lists_rows[0].index("payment_term")] for row in lists_rows]
 
@@ -162,24 +164,30 @@ async def test_cells_are_typed_formula_safe_and_use_the_org_word(org: Org) -> No
     sheet = customers.worksheets[0]
     assert sheet.title == "Clients"
     headers = [c.value for c in sheet[1]]
-    assert headers[0] == "Client Name" and "Billing Client" in headers
+    assert headers[0] == "Client Name"
+    assert "Billing Client" in headers
     cells = {row[0].value: row for row in sheet.iter_rows(min_row=2)}
     risky = cells["'=Risky & Co"]  # text, never a formula
     assert risky[0].data_type == "s"
-    assert risky[1].value == "'+Plus Pty" and risky[12].value == "'-5 Minus Lane"
+    assert risky[1].value == "'+Plus Pty"
+    assert risky[12].value == "'-5 Minus Lane"
     harbour = cells["Harbour Property Management"]
     phone = harbour[headers.index("Phone")]
-    assert phone.data_type == "s" and phone.value == "'+61299991234"
+    assert phone.data_type == "s"
+    assert phone.value == "'+61299991234"
 
     products = load_workbook(io.BytesIO(await export_file(org, "PRODUCTS"))).worksheets[0]
     prices = {row[0].value: row[3] for row in products.iter_rows(min_row=2)}
-    assert prices["P-100"].value == 1200.5 and prices["P-100"].number_format == "#,##0.00"
-    assert prices["P-200"].value == 15000 and prices["P-200"].number_format == "#,##0"
+    assert prices["P-100"].value == 1200.5
+    assert prices["P-100"].number_format == "#,##0.00"
+    assert prices["P-200"].value == 15000
+    assert prices["P-200"].number_format == "#,##0"
     assert prices["P-300"].value == 19.95
 
     lines = load_workbook(io.BytesIO(await export_file(org, "PRODUCT_LINES"))).worksheets[0]
     billing = [row[6] for row in lines.iter_rows(min_row=2)]
-    assert billing[0].is_date and billing[0].value == datetime(2026, 1, 1)
+    assert billing[0].is_date
+    assert billing[0].value == datetime(2026, 1, 1)
 
     text = (await export_file(org, "CUSTOMERS", "CSV")).decode("utf-8")
     assert text.startswith("\ufeffClient Name,")
@@ -196,3 +204,102 @@ async def test_filters_are_the_list_queries_filters(org: Org) -> None:
     assert [r[0] for r in products[1:]] == ["P-100", "P-200"]
     sites = sheet_rows(await export_file(org, "SITES", sites={"search": "manly"}))
     assert [r[0] for r in sites[1:]] == ["Unit 4"]
+
+
+async def seed_lookups(org: Org) -> None:
+    for mutation in ('paymentTermCreate(input: {name: "Net 30"})',
+                     'priceLevelCreate(input: {name: "Trade"})',
+                     'userCreate(input: {name: "Sam Tech"})'):
+        await org.mutate(f"mutation {{ {mutation} {{ userErrors {{ code message }} }} }}",
+                         role=Role.ADMIN)
+
+
+@pytest.mark.parametrize("export_format", ["XLSX", "CSV"])
+async def test_nothing_is_lost_an_export_imported_elsewhere_exports_the_same(
+        org: Org, make_org: Any, export_format: str) -> None:
+    # "Unchanged" alone would pass for a column left blank (a blank cell never
+    # erases); an empty organization filled from the export must export the same.
+    await seed(org)
+    other = await make_org("elsewhere")
+    await seed_lookups(other)
+    entities = (["TEMPLATE"] if export_format == "XLSX"
+                else ["CUSTOMERS", "PRODUCTS", "PRODUCT_LINES", "SITES", "CONTACTS", "EQUIPMENT"])
+    for entity in entities:
+        data = await export_file(org, entity, export_format)
+        job = await run_import(other, data, f"moved.{export_format.lower()}", entity=entity)
+        assert job["totals"]["failed"] == 0, job
+        assert job["totals"]["updated"] == 0, job
+    for entity in entities:
+        mine, theirs = (await export_file(org, entity, export_format),
+                        await export_file(other, entity, export_format))
+        if export_format == "CSV":
+            assert theirs.decode() == mine.decode()
+        else:
+            from openpyxl import load_workbook
+            for title in load_workbook(io.BytesIO(mine), read_only=True).sheetnames:
+                assert sheet_rows(theirs, title) == sheet_rows(mine, title), title
+
+
+CUSTOM_MAPPING = [*({"header": f.label, "field": f.key} for f in FIELDS[Entity.CUSTOMERS]),
+                  {"header": "Gate Code", "field": "custom:Gate Code"},
+                  {"header": "Key Safe", "field": "custom:Key Safe"}]
+
+
+async def seed_custom_fields(org: Org) -> None:
+    header = ["Customer Name", "Gate Code", "Key Safe"]
+    rows = [header, ["Harbour Property Management", "1234", "=A1"], ["Unit 4 Tenant", "", "K9"]]
+    out = io.StringIO()
+    csv.writer(out).writerows(rows)
+    job = await run_import(org, out.getvalue().encode(), "custom.csv", entity="CUSTOMERS",
+                           mapping=[{"header": "Customer Name", "field": "name"},
+                                    {"header": "Gate Code", "field": "custom:Gate Code"},
+                                    {"header": "Key Safe", "field": "custom:Key Safe"}])
+    assert job["totals"]["failed"] == 0, job
+
+
+async def test_custom_fields_are_columns_after_the_template_columns(org: Org) -> None:
+    await seed(org)
+    await seed_custom_fields(org)
+    rows = sheet_rows(await export_file(org, "CUSTOMERS"))
+    width = len(FIELDS[Entity.CUSTOMERS])
+    assert rows[0][width:] == ["Gate Code", "Key Safe"]
+    by_name = {row[0]: row[width:] for row in rows[1:]}
+    assert by_name["Harbour Property Management"] == ["1234", "'=A1"]
+    assert by_name["Unit 4 Tenant"] == [None, "K9"]
+    assert by_name["'=Risky & Co"] == [None, None]
+
+
+async def test_custom_fields_import_back_with_their_custom_mapping(org: Org) -> None:
+    await seed(org)
+    await seed_custom_fields(org)
+    data = await export_file(org, "CUSTOMERS")
+    unchanged(await run_import(org, data, "c.xlsx", entity="CUSTOMERS",
+                               mapping=CUSTOM_MAPPING), 3)
+    changed = edited(data, "Customers", "Gate Code", 0, "9999")
+    job = await run_import(org, changed, "c.xlsx", entity="CUSTOMERS", mapping=CUSTOM_MAPPING)
+    assert job["totals"]["updated"] == 1, job
+    assert job["totals"]["unchanged"] == 2, job
+
+
+@pytest.mark.xfail(strict=True, reason="import defect, not the export's: with no mapping the "
+                   "import proposes only registry labels and aliases, so a custom field column "
+                   "(its label as header) is not read, and its edit is silently dropped")
+async def test_custom_field_edits_import_back_with_no_mapping(org: Org) -> None:
+    await seed(org)
+    await seed_custom_fields(org)
+    data = await export_file(org, "CUSTOMERS")
+    changed = edited(data, "Customers", "Gate Code", 0, "9999")
+    job = await run_import(org, changed, "c.xlsx", entity="CUSTOMERS")
+    assert job["totals"]["updated"] == 1, job
+
+
+@pytest.mark.parametrize("label", ["Client", "Tenant"])
+async def test_headers_in_the_org_word_import_back(org: Org, label: str) -> None:
+    await seed(org)
+    await org.mutate(f'mutation {{ settingsUpdate(input: {{customerLabel: "{label}"}}) '
+                     '{ userErrors { code message } } }', role=Role.ADMIN)
+    for entity in ("CUSTOMERS", "SITES", "CONTACTS", "EQUIPMENT", "PRODUCT_LINES"):
+        data = await export_file(org, entity, "CSV")
+        unchanged(await run_import(org, data, "e.csv", entity=entity), ENTITY_ROWS[entity])
+    data = await export_file(org, "TEMPLATE")
+    unchanged(await run_import(org, data, "t.xlsx", entity="TEMPLATE"), 15)
