@@ -310,14 +310,17 @@ def export_command(
         claimed = await claim_export(worker_name(0), job_id=job.id)
         database = ExportJob.collection().database
         with Progress(console=err) as progress:
-            task = progress.add_task(f"exporting {entity.value.lower()}", total=None)
+            task = progress.add_task(f"exporting {entity.value.lower()}", total=100)
             running = None if claimed is None else asyncio.create_task(
                 ExportRun(claimed, database).run())
             while True:
                 current = await ExportJob.get(job.id)
                 assert current is not None
-                progress.update(task, completed=current.rows, total=current.expected_rows)
+                progress.update(task, completed=100 * current.progress,
+                                description=f"exporting {entity.value.lower()}: "
+                                f"{current.rows:,} rows")
                 if current.status in (ExportStatus.SUCCEEDED, ExportStatus.FAILED):
+                    progress.update(task, completed=100)
                     break
                 await asyncio.sleep(0.2)
             if running is not None:

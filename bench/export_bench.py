@@ -36,6 +36,7 @@ from documents.lookups import CustomerType, LeadSource
 from documents.organization import Organization
 from documents.text import name_key
 from resolvers.export_worker import ExportRun, claim_export
+from resolvers.name_order import rebuild_fences
 
 DATABASE = "sitebook_export_bench"
 SUBURBS = ["Springfield", "Riverside", "Hillcrest", "Lakeside", "Fairview", "Oakwood"]
@@ -49,7 +50,8 @@ def customer(n: int, org_id: Any, types: list[Any], sources: list[Any],
              billing_ids: dict[int, Any]) -> dict[str, Any]:
     name = f"Customer {n:06d}"
     doc = Customer(
-        id=billing_ids.get(n) or PydanticObjectId(), org_id=org_id, name=name, name_key=name_key(name),
+        id=billing_ids.get(n) or PydanticObjectId(), org_id=org_id, name=name,
+        name_key=name_key(name),
         company_name=f"Company {n:06d} Pty", first_name="Ann", last_name=f"Lee{n}",
         email=f"c{n}@example.com", phone=f"+617{n % 100000000:08d}", mobile=f"+61412{n:06d}",
         account_number=f"AC{n:06d}", customer_type_id=types[n % len(types)],
@@ -80,7 +82,8 @@ async def seed(uri: str, start: int, stop: int) -> str:
             for document, names in ((CustomerType, ["Residential", "Commercial", "Strata"]),
                                     (LeadSource, ["Google", "Referral"])):
                 await document.collection().insert_many([
-                    document(id=PydanticObjectId(), org_id=org.id, name=n, name_key=name_key(n)).to_mongo()
+                    document(id=PydanticObjectId(), org_id=org.id, name=n,
+                             name_key=name_key(n)).to_mongo()
                     for n in names])
         assert org.id is not None
         types = [t.id for t in await CustomerType.find_in(org.id)]
@@ -90,6 +93,8 @@ async def seed(uri: str, start: int, stop: int) -> str:
             batch = [customer(n, org.id, types, sources, billing_ids)
                      for n in range(low, min(low + 5000, stop))]
             await Customer.collection().insert_many(batch)
+        # As imports leave them (they note what they add; a list rebuilds stale fences).
+        await rebuild_fences(org.id)
         return str(org.id)
     finally:
         await database.close()

@@ -36,7 +36,7 @@ class ExportJob(TenantDocument):
     filter: dict[str, dict[str, Any]] = Field(default_factory=dict)
     status: ExportStatus = ExportStatus.QUEUED
     rows: int = 0  # written so far; the total once it succeeded
-    expected_rows: int | None = None  # counted when the worker starts, for progress
+    progress: float = 0.0  # documents read of those expected, 0 to 1
     file_id: PydanticObjectId | None = None
     file_name: str | None = None
     failure_reason: str | None = None

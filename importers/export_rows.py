@@ -90,7 +90,8 @@ def _path(document: dict[str, Any], key: str) -> Any:
 _NONE = ObjectId("000000000000000000000000")  # no customer has it
 
 
-def customer_row(raw: dict[str, Any], names: Names, custom_labels: list[str]) -> list[Value]:
+def customer_row(raw: dict[str, Any], names: Names) -> list[Value]:
+    """The template's columns of a customer (its custom fields follow: custom_values)."""
     billing = raw.get("billing") or {}
     special: dict[str, Any] = {
         "billing_customer": names.customers.get(billing.get("billing_customer_id") or _NONE),
@@ -105,8 +106,11 @@ def customer_row(raw: dict[str, Any], names: Names, custom_labels: list[str]) ->
         if target.key.startswith("billing_address.") and raw.get("billing_same_as_site"):
             value = None  # follows the site address: Billing Same As Site says so
         row.append(_typed(target, value))
-    custom = raw.get("custom_fields") or {}
-    return row + [custom.get(label) for label in custom_labels]
+    return row
+
+
+def custom_values(custom: dict[str, str], labels: list[str]) -> list[Value]:
+    return [custom.get(label) for label in labels]
 
 
 def site_rows(raw: dict[str, Any]) -> Iterator[tuple[dict[str, Any], list[Value]]]:

@@ -23,7 +23,7 @@ from importers.export_rows import Names
 from importers.fields import Entity
 from resolvers.customer_queries import CustomerQuery, search_conditions
 from resolvers.customer_queries import _plan as customer_plan
-from resolvers.name_order import ReadPlan, count, customers_by_name, rebuild_fences
+from resolvers.name_order import FENCE_EVERY, ReadPlan, count, rebuild_fences
 from resolvers.product_lines import LineQuery
 from resolvers.product_lines import _filters as line_filters
 from resolvers.product_lines import _index_condition as line_index
@@ -32,20 +32,54 @@ from resolvers.site_queries import SiteQuery
 from resolvers.site_queries import _plan as site_plan
 
 BATCH = 500
+FENCES_PER_BATCH = BATCH // FENCE_EVERY  # a fence every 64 names: about BATCH a window
 Raw = dict[str, Any]
 # A customer's search tokens are the biggest part of it, and no cell needs them.
 _NOT_NEEDED = {"$project": {"search_tokens": 0}}
 
 
+async def fences_for_export(org_id: ObjectId) -> list[str]:
+    """The org's name fences, rebuilt first when missing or stale by more than a
+    batch: the last window (past the last fence) then holds at most about a batch.
+    """
+    raw = await NameFences.collection().find_one(NameFences.scoped(org_id))
+    if raw is None or raw.get("added_since_build", 0) > BATCH:
+        return await rebuild_fences(org_id)
+    fences: list[str] = raw.get("fences") or []
+    return fences
+
+
 async def _customers(org_id: ObjectId, plan: ReadPlan) -> AsyncIterator[list[Raw]]:
-    if not plan.index and await NameFences.collection().find_one(
-            NameFences.scoped(org_id)) is None:
-        # Without fences an unfiltered read is one range: each batch would read it all.
-        await rebuild_fences(org_id)
-    plan = ReadPlan(index=plan.index, filters=[*plan.filters, _NOT_NEEDED])
-    async for batch in customers_by_name(org_id, plan, after=None, want=BATCH):
+    """Customers in name order. A filtered read streams the range its own index
+    bounds, once; an unfiltered one reads the ranges between every
+    FENCES_PER_BATCH-th name fence, each once and whole (a limit would make the
+    server read a range again for each batch cut from it).
+    """
+    tail = [*plan.filters, _NOT_NEEDED, {"$sort": {"name_key": 1}}]
+    if plan.index:
+        cursor = await Customer.collection().aggregate(
+            [{"$match": Customer.scoped(org_id, plan.index)}, *tail], batchSize=BATCH)
+        batch: list[Raw] = []
+        async for raw in cursor:
+            batch.append(raw)
+            if len(batch) == BATCH:
+                yield batch
+                batch = []
         if batch:
             yield batch
+        return
+    fences = await fences_for_export(org_id)
+    low: str | None = None
+    for high in [*fences[FENCES_PER_BATCH - 1::FENCES_PER_BATCH], None]:
+        key_range = {**({"$gt": low} if low is not None else {}),
+                     **({"$lte": high} if high is not None else {})}
+        first = {"name_key": key_range} if key_range else {}
+        found = await Customer.collection().aggregate(
+            [{"$match": Customer.scoped(org_id, first)}, *tail], batchSize=2 * BATCH)
+        rows = await found.to_list()
+        if rows:
+            yield rows
+        low = high
 
 
 def customer_batches(org_id: ObjectId, query: dict[str, Any]) -> AsyncIterator[list[Raw]]:
@@ -167,9 +201,9 @@ async def template_lists(org_id: ObjectId) -> dict[str, list[str]]:
     return lists
 
 
-async def expected_rows(org_id: ObjectId, entity: Entity, given: dict[str, Any]) -> int:
-    """About how many rows a sheet will have, for progress (sites under a search
-    are counted with all their customer's sites).
+async def expected_documents(org_id: ObjectId, entity: Entity, given: dict[str, Any]) -> int:
+    """About how many documents a sheet reads (customers for sites, contacts and
+    equipment), for progress; estimated without reading them where it can be.
     """
     if entity is Entity.PRODUCTS:
         query = ProductQuery(**given.get("products", {}))
@@ -180,18 +214,17 @@ async def expected_rows(org_id: ObjectId, entity: Entity, given: dict[str, Any])
                                          [*exact, *([{"$match": flags}] if flags else [])])
     if entity is Entity.PRODUCT_LINES:
         lines = LineQuery(**given.get("product_lines", {}))
-        match = line_filters(lines)
-        return await ProductLine.count_where(org_id, line_index(lines),
-                                             [{"$match": match}] if match else [])
+        match, index = line_filters(lines), line_index(lines)
+        if not match and not index:  # every line: the sequence says how many were made
+            sequence = await Sequence.collection().find_one(Sequence.scoped(
+                org_id, {"name": "product_lines"}))
+            return int(sequence["issued"]) if sequence else 0
+        return await ProductLine.count_where(org_id, index, [{"$match": match}] if match else [])
     if entity is Entity.SITES:
         plan = site_plan(SiteQuery(**given.get("sites", {})))
     else:
         plan = customer_plan(CustomerQuery(**given.get("customers", {})))
-    if entity is Entity.CUSTOMERS:
-        return await count(org_id, plan, [])
-    embedded = {Entity.SITES: "$sites", Entity.CONTACTS: "$contacts",
-                Entity.EQUIPMENT: "$equipment"}[entity]
-    summed = await Customer.aggregate_in(org_id, plan.index, [
-        *plan.filters,
-        {"$group": {"_id": None, "n": {"$sum": {"$size": {"$ifNull": [embedded, []]}}}}}])
-    return int(summed[0]["n"]) if summed else 0
+    if not plan.index:  # every customer: the name fences counted them
+        raw = await NameFences.collection().find_one(NameFences.scoped(org_id))
+        return int(raw.get("built_count", 0) + raw.get("added_since_build", 0)) if raw else 0
+    return await count(org_id, plan, [])

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import io
 import logging
+import pickle  # our own spool file of our own rows, never anything received
 import tempfile
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -29,6 +30,7 @@ from importers.export_rows import (
     Names,
     Value,
     contact_rows,
+    custom_values,
     customer_row,
     equipment_rows,
     product_line_row,
@@ -82,33 +84,58 @@ def entities_of(entity: Entity) -> tuple[Entity, ...]:
     return SHEET_ORDER if entity is Entity.TEMPLATE else (entity,)
 
 
-async def entity_rows(job: ExportJob, entity: Entity,
-                      names: Names, custom: list[str]) -> AsyncIterator[list[list[Value]]]:
-    """Batches of rows of one sheet, as the list queries select them."""
+Batch = tuple[int, list[list[Value]], list[dict[str, str]]]  # (documents, rows, custom fields)
+
+
+async def entity_rows(job: ExportJob, entity: Entity, names: Names) -> AsyncIterator[Batch]:
+    """Batches of rows of one sheet, as the list queries select them, with how
+    many documents each read (and, for customers, each row's custom fields).
+    Cells are CPU work: built off the event loop, which serves requests meanwhile.
+    """
     org_id, given = job.org_id, job.filter
     if entity is Entity.PRODUCTS:
         async for batch in reads.product_batches(org_id, given.get("products", {})):
-            yield [product_row(raw) for raw in batch]
+            yield len(batch), await asyncio.to_thread(lambda b: [product_row(r) for r in b],
+                                                      batch), []
     elif entity is Entity.PRODUCT_LINES:
         async for batch in reads.line_batches(org_id, given.get("product_lines", {})):
             await reads.names_for(org_id, names, {r["customer_id"] for r in batch},
                                   {r["product_id"] for r in batch})
-            yield [product_line_row(raw, names) for raw in batch]
+            yield len(batch), await asyncio.to_thread(
+                lambda b: [product_line_row(r, names) for r in b], batch), []
     elif entity is Entity.SITES:
         query = given.get("sites", {})
         async for batch in reads.site_customer_batches(org_id, query):
-            yield [row for raw in batch for site, row in site_rows(raw)
-                   if reads.site_selected(site, query)]
+            yield len(batch), await asyncio.to_thread(
+                lambda b: [row for raw in b for site, row in site_rows(raw)
+                           if reads.site_selected(site, query)], batch), []
     else:
         async for batch in reads.customer_batches(org_id, given.get("customers", {})):
             if entity is Entity.CUSTOMERS:
                 billing = {(r.get("billing") or {}).get("billing_customer_id") for r in batch}
                 await reads.names_for(org_id, names, billing, set())
-                yield [customer_row(raw, names, custom) for raw in batch]
+                yield len(batch), await asyncio.to_thread(
+                    lambda b: [customer_row(r, names) for r in b], batch), [
+                    r.get("custom_fields") or {} for r in batch]
             elif entity is Entity.CONTACTS:
-                yield [row for raw in batch for row in contact_rows(raw)]
+                yield len(batch), await asyncio.to_thread(
+                    lambda b: [row for raw in b for row in contact_rows(raw)], batch), []
             else:
-                yield [row for raw in batch for row in equipment_rows(raw)]
+                yield len(batch), await asyncio.to_thread(
+                    lambda b: [row for raw in b for row in equipment_rows(raw)], batch), []
+
+
+async def read_ahead(batches: AsyncIterator[Batch]) -> AsyncIterator[Batch]:
+    """`batches`, the next one read while the caller writes the current one: the
+    database works on one batch while this process turns another into cells.
+    """
+    following = asyncio.ensure_future(anext(batches, None))
+    try:
+        while (batch := await following) is not None:
+            following = asyncio.ensure_future(anext(batches, None))
+            yield batch
+    finally:
+        following.cancel()
 
 
 def file_name(job: ExportJob, customer_label: str) -> str:
@@ -177,32 +204,63 @@ class ExportRun:
         else:
             lists = await reads.template_lists(job.org_id) if len(entities) > 1 else None
             writer = XlsxExport(label, lists)
-        expected = 0
+        expected = [await reads.expected_documents(job.org_id, e, job.filter) for e in entities]
+        self.total, self.read, self.written = max(sum(expected), 1), 0, 0
         for entity in entities:
-            expected += await reads.expected_rows(job.org_id, entity, job.filter)
-        await self._update({"expected_rows": expected})
-        written = 0
-        for entity in entities:
-            custom = await reads.custom_labels(job.org_id) if entity is Entity.CUSTOMERS else []
-            writer.begin(sheet_titles(entity, label)[0], entity, custom)
-            async for rows in entity_rows(job, entity, names, custom):
-                # Cells are CPU work: off the event loop, which serves requests meanwhile.
-                await asyncio.to_thread(_append_all, writer, rows)
-                written += len(rows)
-                if self.stop.is_set():
-                    raise Stopping()
-                await self._update({"rows": written,
-                                    "lease_expires_at": utcnow() + self.lease})
+            title = sheet_titles(entity, label)[0]
+            if entity is Entity.CUSTOMERS:
+                await self._write_customers(writer, title, names)
+                continue
+            writer.begin(title, entity, [])
+            async for documents, rows, _ in read_ahead(entity_rows(job, entity, names)):
+                await asyncio.to_thread(_append_all, writer, rows, [])
+                await self._progress(documents, len(rows))
         if isinstance(writer, XlsxExport):
             await asyncio.to_thread(writer.save, out)
         elif text is not None:
             text.detach()  # the temporary file stays open for the upload
-        await self._update({"rows": written})
+
+    async def _write_customers(self, writer: CsvExport | XlsxExport, title: str,
+                               names: Names) -> None:
+        """Customers, whose custom fields are columns after the template's: which
+        ones is known only once every customer is read, so the rows wait in a
+        local spool file (one read of the database, memory flat) until then.
+        """
+        labels: set[str] = set()
+        with tempfile.TemporaryFile() as spool:
+            async for documents, rows, custom in read_ahead(
+                    entity_rows(self.job, Entity.CUSTOMERS, names)):
+                for fields in custom:
+                    labels.update(fields)
+                await asyncio.to_thread(pickle.dump, (rows, custom), spool)
+                await self._progress(documents, 0)
+            ordered = sorted(labels, key=str.casefold)
+            writer.begin(title, Entity.CUSTOMERS, ordered)
+            spool.seek(0)
+            while True:
+                try:
+                    rows, custom = await asyncio.to_thread(pickle.load, spool)
+                except EOFError:
+                    break
+                await asyncio.to_thread(_append_all, writer, rows,
+                                        [custom_values(c, ordered) for c in custom])
+                await self._progress(0, len(rows))
+
+    async def _progress(self, documents: int, rows: int) -> None:
+        """Counts a batch, renews the lease, and stops when asked to."""
+        if self.stop.is_set():
+            raise Stopping()
+        self.read += documents
+        self.written += rows
+        await self._update({"rows": self.written,
+                            "progress": min(self.read / self.total, 0.99),
+                            "lease_expires_at": utcnow() + self.lease})
 
 
-def _append_all(writer: CsvExport | XlsxExport, rows: list[list[Value]]) -> None:
-    for row in rows:
-        writer.append(row)
+def _append_all(writer: CsvExport | XlsxExport, rows: list[list[Value]],
+                custom: list[list[Value]]) -> None:
+    for index, row in enumerate(rows):
+        writer.append(row + custom[index] if custom else row)
 
 
 async def sweep(database: AsyncDatabase[dict[str, Any]]) -> int:

@@ -63,9 +63,8 @@ class ExportJob:
     status: ExportStatus = strawberry.field(description="Where the export is.")
     rows: int = strawberry.field(description="Rows written so far; all of them once it "
                                  "succeeded (header rows not counted).")
-    expected_rows: int | None = strawberry.field(
-        description="About how many rows it will have; null until a worker starts it.")
-    progress: float = strawberry.field(description="From 0 to 1.")
+    progress: float = strawberry.field(
+        description="From 0 to 1: the share of the selected documents read so far.")
     file_name: str | None = strawberry.field(description="The file's name, once written.")
     download_url: str | None = strawberry.field(
         description="GET it with the same API key, once SUCCEEDED.")
@@ -79,12 +78,10 @@ class ExportJob:
     def from_doc(cls, doc: docs.ExportJob) -> Self:
         global_id = to_global_id("ExportJob", doc.id)
         done = doc.status is docs.ExportStatus.SUCCEEDED
-        expected = doc.expected_rows
-        progress = 1.0 if done else (min(doc.rows / expected, 0.99) if expected else 0.0)
         return cls(
             id=global_id, entity=Entity(doc.entity), format=ExportFormat[doc.format.name],
-            status=ExportStatus[doc.status.name], rows=doc.rows, expected_rows=expected,
-            progress=progress, file_name=doc.file_name,
+            status=ExportStatus[doc.status.name], rows=doc.rows,
+            progress=1.0 if done else doc.progress, file_name=doc.file_name,
             download_url=f"/exports/{global_id}/file" if done else None,
             failure_reason=doc.failure_reason, created_at=doc.created_at,
             finished_at=doc.finished_at, expires_at=doc.expires_at)

@@ -11,12 +11,12 @@ from tests.conftest import Org
 
 EXPORT_START = """mutation($input: ExportStartInput!) {
   exportStart(input: $input) {
-    job { id status entity format rows expectedRows progress downloadUrl }
+    job { id status entity format rows progress downloadUrl }
     userErrors { code message field }
   }
 }"""
 EXPORT_JOB = """query($id: ID!) { exportJob(id: $id) {
-  id status entity format rows expectedRows progress fileName downloadUrl failureReason
+  id status entity format rows progress fileName downloadUrl failureReason
 } }"""
 
 
