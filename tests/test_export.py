@@ -303,3 +303,23 @@ async def test_headers_in_the_org_word_import_back(org: Org, label: str) -> None
         unchanged(await run_import(org, data, "e.csv", entity=entity), ENTITY_ROWS[entity])
     data = await export_file(org, "TEMPLATE")
     unchanged(await run_import(org, data, "t.xlsx", entity="TEMPLATE"), 15)
+
+
+async def test_a_large_org_is_read_in_name_order_across_fence_windows(org: Org) -> None:
+    # More customers than one read window (512): every one once, in name order,
+    # archived ones only when asked for, as the customers query lists them.
+    names = [f"Customer {n:04d}" for n in range(1100)]
+    out = io.StringIO()
+    csv.writer(out).writerows([["Customer Name"], *([n] for n in reversed(names))])
+    job = await run_import(org, out.getvalue().encode(), "many.csv", entity="CUSTOMERS")
+    assert job["totals"]["created"] == 1100, job
+    found = await org.gql('query { customerByName(name: "Customer 0500") { id } }')
+    await org.mutate("mutation($id: ID!) { customerArchive(id: $id) { userErrors { code } } }",
+                     {"id": found["customerByName"]["id"]})
+
+    rows = list(csv.reader(io.StringIO((await export_file(org, "CUSTOMERS", "CSV"))
+                                       .decode("utf-8-sig"))))
+    assert [r[0] for r in rows[1:]] == [n for n in names if n != "Customer 0500"]
+    archived = list(csv.reader(io.StringIO((await export_file(
+        org, "CUSTOMERS", "CSV", customers={"archived": True})).decode("utf-8-sig"))))
+    assert [r[0] for r in archived[1:]] == ["Customer 0500"]
