@@ -132,7 +132,8 @@ class ExportMutations:
                          "imports back unchanged with no mapping.")
     async def export_start(
         self, info: Info,
-        input: ExportStartInput,  # noqa: A002 - the API's name
+        input: Annotated[ExportStartInput,  # noqa: A002 - the API's name
+                         strawberry.argument(description="What to export, and how.")],
     ) -> ExportJobPayload:
         try:
             job = await exports.export_start(
