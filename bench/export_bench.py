@@ -23,6 +23,7 @@ import resource
 import subprocess
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 from beanie import PydanticObjectId
@@ -100,6 +101,16 @@ async def seed(uri: str, start: int, stop: int) -> str:
         await database.close()
 
 
+def peak_rss_mb() -> float:
+    """This process's own peak RSS. Not getrusage's ru_maxrss: Linux keeps the
+    parent's across exec, so every child would report the seeding parent's peak.
+    """
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 async def child(uri: str, org_id: str, task: str) -> dict[str, float]:
     """One measurement in this process: the raw read, or an export."""
     from bson import ObjectId
@@ -124,7 +135,7 @@ async def child(uri: str, org_id: str, task: str) -> dict[str, float]:
             assert done.status.value == "SUCCEEDED", done.failure_reason
             rows = done.rows
         seconds = time.perf_counter() - started
-        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        peak_mb = peak_rss_mb()
         return {"rows": rows, "seconds": seconds, "peak_mb": peak_mb}
     finally:
         await database.close()
