@@ -281,7 +281,7 @@ async def sweep(database: AsyncDatabase[dict[str, Any]]) -> int:
 
 async def work_exports(database: AsyncDatabase[dict[str, Any]], owner: str,
                        stop: asyncio.Event, lease: timedelta = LEASE,
-                       idle_seconds: float = 0.5) -> None:
+                       idle_seconds: float = 1.0) -> None:
     """Claim and run exports until `stop` is set, sweeping expired files now and then."""
     last_sweep = None
     while not stop.is_set():
