@@ -32,6 +32,8 @@ from importers.worker import work, worker_name
 from resolvers.actor import Permission
 from resolvers.error_report import as_csv, as_xlsx, error_report
 from resolvers.errors import Forbidden
+from resolvers.export_worker import work_exports
+from resolvers.exports import export_file
 from resolvers.imports import ImportLimits, template_workbook
 from schema import build_schema
 from schema.context import Context
@@ -444,6 +446,26 @@ def create_app(settings: Settings | None = None) -> Starlette:
         return Response(as_xlsx(sheets), media_type=XLSX_TYPE, headers={
             "Content-Disposition": f'attachment; filename="{name}.xlsx"'})
 
+    async def export_download(request: Request) -> Response:
+        actor = await actor_for_key(bearer_key(request.headers) or "")
+        if actor is None:
+            return UNAUTHORIZED
+        job_id = from_global_id(request.path_params["job_id"], "ExportJob")
+        try:
+            found = await export_file(actor, job_id)
+        except Forbidden:
+            return JSONResponse({"error": "Your API key's role may not export this."},
+                                status_code=403)
+        if found is None:
+            return JSONResponse({"error": "Export not found (or expired)."}, status_code=404)
+        job, chunks = found
+        if chunks is None:
+            return JSONResponse({"error": f"The export is {job.status.value}, not ready yet."},
+                                status_code=409)
+        media = XLSX_TYPE if job.format.value == "XLSX" else "text/csv; charset=utf-8"
+        return StreamingResponse(chunks, media_type=media, headers={
+            "Content-Disposition": f'attachment; filename="{job.file_name}"'})
+
     async def healthz(_: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
@@ -465,6 +487,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
                                             settings.import_lease,
                                             patience=settings.import_patience))
                    for n in range(settings.import_workers)]
+        workers += [asyncio.create_task(work_exports(database.db, worker_name(n), stop))
+                    for n in range(settings.export_workers)]
         try:
             yield
         finally:
@@ -482,6 +506,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             WebSocketRoute("/graphql", endpoint),  # subscriptions (graphql-transport-ws)
             Route("/import-template.xlsx", import_template),
             Route("/imports/{job_id}/{report:str}.{format:str}", import_errors),
+            Route("/exports/{job_id}/file", export_download),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
         ],

@@ -9,9 +9,10 @@ import json
 import logging
 import signal
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from enum import IntEnum, StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
 
@@ -97,12 +98,14 @@ def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
 @cli.command()
 def worker(
     count: int = typer.Option(1, "--count", help="Concurrent workers in this process."),
+    exports: int = typer.Option(1, "--exports", help="Concurrent export workers too."),
 ) -> None:
-    """Run import workers as their own process, until SIGINT or SIGTERM."""
+    """Run import (and export) workers as their own process, until SIGINT or SIGTERM."""
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     from app.database import Database
     from app.settings import Settings
     from importers.worker import work, worker_name
+    from resolvers.export_worker import work_exports
 
     async def run() -> None:
         stop = asyncio.Event()
@@ -113,11 +116,14 @@ def worker(
         database = Database(settings)
         await database.open()
         try:
-            _err().print(f"{count} import worker(s) waiting for jobs")
+            _err().print(f"{count} import worker(s) and {exports} export worker(s) "
+                         "waiting for jobs")
             await asyncio.gather(*(work(database.db, worker_name(n), stop,
                                         settings.import_lease,
                                         patience=settings.import_patience)
-                                   for n in range(count)))
+                                   for n in range(count)),
+                                 *(work_exports(database.db, worker_name(n), stop)
+                                   for n in range(exports)))
         finally:
             await database.close()
 
@@ -409,6 +415,92 @@ def schema_command(
         raise typer.Exit(1)
     target.write_text(sdl)
     err.print(f"wrote {target}")
+
+
+@cli.command("export")
+def export_command(
+    out: Path = typer.Argument(..., dir_okay=False, help="Where to write the file."),
+    org: str = typer.Option(..., help="The organization's slug."),
+    entity: Entity = typer.Option(..., help="CUSTOMERS, SITES, CONTACTS, EQUIPMENT, PRODUCTS, "
+                                  "PRODUCT_LINES or TEMPLATE (the whole template workbook)."),
+    export_format: str | None = typer.Option(
+        None, "--format", help="XLSX or CSV (default: from OUT's extension, else XLSX)."),
+    search: str | None = typer.Option(None, help="Customers, sites or products whose words "
+                                      "start with these."),
+    archived: bool = typer.Option(False, "--archived", help="Archived customers instead."),
+    updated_since: datetime | None = typer.Option(None, help="Customers or sites changed since."),
+    recurring: bool | None = typer.Option(None, help="Products that are (not) recurring."),
+    active: bool | None = typer.Option(None, help="Products that are (not) active."),
+    renewal: bool | None = typer.Option(None, help="Product lines that are (not) renewals."),
+    opportunity: str | None = typer.Option(None, help="Product lines of this opportunity."),
+) -> None:
+    """Export with the same worker as the API, showing progress; the file imports back
+    unchanged.
+    """
+    from rich.progress import Progress
+
+    from documents.export_job import ExportFormat, ExportJob, ExportStatus
+    from importers.worker import worker_name
+    from resolvers.errors import UserFacingError
+    from resolvers.export_worker import ExportRun, claim_export
+    from resolvers.export_worker import exports as exports_bucket
+    from resolvers.exports import export_start
+
+    err = _err()
+    if export_format is not None and export_format.upper() not in ExportFormat.__members__:
+        raise typer.BadParameter("XLSX or CSV", param_hint="--format")
+    chosen = ExportFormat[export_format.upper()] if export_format else (
+        ExportFormat.CSV if out.suffix.lower() == ".csv" else ExportFormat.XLSX)
+    customers: dict[str, Any] = {k: v for k, v in (("search", search),
+                                                   ("updated_since", updated_since))
+                                 if v is not None}
+    given: dict[str, dict[str, Any]] = {
+        "customers": {**customers, **({"archived": True} if archived else {})},
+        "sites": customers,
+        "products": {k: v for k, v in (("search", search), ("recurring", recurring),
+                                       ("active", active)) if v is not None},
+        "product_lines": {k: v for k, v in (("renewal", renewal),
+                                            ("opportunity", opportunity)) if v is not None},
+    }
+
+    async def run() -> ExportJob:
+        actor = _actor(await _org(org))
+        try:
+            job = await export_start(actor, entity, chosen, given)
+        except UserFacingError as exc:
+            for problem in exc.problems:
+                err.print(f"[red]{problem.code.value}[/red]: {problem.message}")
+            raise typer.Exit(1) from None
+        claimed = await claim_export(worker_name(0), job_id=job.id)
+        database = ExportJob.collection().database
+        with Progress(console=err) as progress:
+            task = progress.add_task(f"exporting {entity.value.lower()}", total=100)
+            running = None if claimed is None else asyncio.create_task(
+                ExportRun(claimed, database).run())
+            while True:
+                current = await ExportJob.get(job.id)
+                assert current is not None
+                progress.update(task, completed=100 * current.progress,
+                                description=f"exporting {entity.value.lower()}: "
+                                f"{current.rows:,} rows")
+                if current.status in (ExportStatus.SUCCEEDED, ExportStatus.FAILED):
+                    progress.update(task, completed=100)
+                    break
+                await asyncio.sleep(0.2)
+            if running is not None:
+                await running
+        if current.file_id is not None:
+            stream = await exports_bucket(database).open_download_stream(current.file_id)
+            with out.open("wb") as written:
+                while chunk := await stream.readchunk():
+                    written.write(chunk)
+        return current
+
+    job = _with_database(run)
+    if job.status is not ExportStatus.SUCCEEDED:
+        typer.echo(f"{job.status.value}: {job.failure_reason or ''}")
+        raise typer.Exit(1)
+    err.print(f"wrote {job.rows:,} rows to {out}")
 
 
 def main() -> None:

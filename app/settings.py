@@ -25,6 +25,8 @@ class Settings(BaseSettings):
     embedded_start_timeout: float = 60.0
     # Import workers that `sitebook serve` runs in-process (0: leave imports to `sitebook worker`).
     import_workers: int = Field(default=1, validation_alias="SITEBOOK_IMPORT_WORKERS")
+    # Export workers that `sitebook serve` runs in-process (0: leave exports to `sitebook worker`).
+    export_workers: int = Field(default=1, validation_alias="SITEBOOK_EXPORT_WORKERS")
     # How long a worker holds a job without a checkpoint before another may take it over.
     import_lease_seconds: float = Field(default=30.0,
                                         validation_alias="SITEBOOK_IMPORT_LEASE_SECONDS")

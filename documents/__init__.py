@@ -4,6 +4,7 @@ from beanie import Document
 
 from documents.api_key import ApiKey
 from documents.customer import Customer
+from documents.export_job import ExportJob
 from documents.import_job import ImportJob, ImportRowError, ImportRowWarning
 from documents.lookups import CustomerType, LeadSource, PaymentTerm, PriceLevel, User
 from documents.name_fences import NameFences
@@ -28,4 +29,5 @@ ALL_DOCUMENTS: list[type[Document]] = [
     Product,
     ProductLine,
     Sequence,
+    ExportJob,
 ]

@@ -12,7 +12,7 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from documents.text import xml_safe
-from importers.fields import Entity, FieldType, labelled_fields, relabel
+from importers.fields import Entity, Field, FieldType, labelled_fields, relabel
 from importers.rows import neutralize
 
 # Sheets in the order they are imported: product lines name their product, and
@@ -50,13 +50,10 @@ def entity_of_sheet(name: str, customer_label: str) -> Entity | None:
     return None
 
 
-def build_template(customer_label: str, lists: dict[str, list[str]]) -> bytes:
-    """`lists`: the org's current names for each lookup field (customer_type, ...)."""
-    customer_label = xml_safe(customer_label)  # stored before settings cleaned it
-    workbook = Workbook()
-    instructions = workbook.active
-    assert instructions is not None
-    instructions.title = "Instructions"
+def instruction_lines(customer_label: str) -> list[str]:
+    """The Instructions sheet, in the organization's word for customers: how to
+    fill the workbook, and every sheet's columns.
+    """
     customers_title = plural(customer_label)
     lines = [
         f"How to import {customers_title.lower()}, products, product lines, sites, contacts "
@@ -83,22 +80,70 @@ def build_template(customer_label: str, lists: dict[str, list[str]]) -> bytes:
             required = " *" if target.required else ""
             detail = f": {target.description}" if target.description else ""
             lines.append(f"  {target.label}{required}{detail}")
-    for line in lines:
-        instructions.append([neutralize(relabel(line, customer_label))])
+    return [relabel(line, customer_label) for line in lines]
+
+
+LISTS_SHEET = "Lists"
+
+
+def list_columns(lists: dict[str, list[str]]) -> tuple[list[list[str | None]], dict[str, str]]:
+    """The hidden Lists sheet's rows (a column per lookup), and each non-empty
+    list's cell range, by field key, for drop-downs. The names are users' text:
+    data, never formulas; and a name stored before text was cleaned must not
+    break the workbook.
+    """
+    keys = sorted(lists)
+    rows: list[list[str | None]] = [list(keys)]
+    for row in range(max((len(lists[k]) for k in keys), default=0)):
+        rows.append([neutralize(xml_safe(lists[k][row])) if row < len(lists[k]) else None
+                     for k in keys])
+    ranges: dict[str, str] = {}
+    for index, key in enumerate(keys, start=1):
+        letter = get_column_letter(index)
+        if lists[key]:
+            ranges[key] = (f"{quote_sheetname(LISTS_SHEET)}!${letter}$2:${letter}$"
+                           f"{len(lists[key]) + 1}")
+    return rows, ranges
+
+
+def column_validation(target: Field, column: int,
+                      ranges: dict[str, str]) -> DataValidation | None:
+    """The drop-down list of a template column, if it has one."""
+    cells = f"{get_column_letter(column)}2:{get_column_letter(column)}1048576"
+    if target.key in ranges:
+        validation = DataValidation(type="list", formula1=ranges[target.key], allow_blank=True)
+    elif target.type is FieldType.BOOLEAN:
+        validation = DataValidation(type="list", formula1='"Yes,No"', allow_blank=True)
+    else:
+        return None
+    # Customer types and lead sources may be new, and products may come from
+    # this workbook's Products sheet: warn, do not refuse.
+    validation.errorStyle = "warning" if target.key in (
+        "customer_type", "lead_source", "product") else "stop"
+    validation.add(cells)
+    return validation
+
+
+def column_width(target: Field) -> int:
+    return max(14, len(target.label) + 4)
+
+
+def build_template(customer_label: str, lists: dict[str, list[str]]) -> bytes:
+    """`lists`: the org's current names for each lookup field (customer_type, ...)."""
+    customer_label = xml_safe(customer_label)  # stored before settings cleaned it
+    workbook = Workbook()
+    instructions = workbook.active
+    assert instructions is not None
+    instructions.title = "Instructions"
+    for line in instruction_lines(customer_label):
+        instructions.append([neutralize(line)])  # the label is the org's own text
     instructions["A1"].font = Font(bold=True, size=14)
     instructions.column_dimensions["A"].width = 110
 
-    values = workbook.create_sheet("Lists")
-    ranges: dict[str, str] = {}
-    for index, (key, names) in enumerate(sorted(lists.items()), start=1):
-        letter = get_column_letter(index)
-        values.cell(row=1, column=index, value=key)
-        for row, name in enumerate(names, start=2):
-            # Users' text: data, never formulas; and a name stored before text was
-            # cleaned must not break the workbook.
-            values.cell(row=row, column=index, value=neutralize(xml_safe(name)))
-        if names:
-            ranges[key] = f"{quote_sheetname('Lists')}!${letter}$2:${letter}${len(names) + 1}"
+    values = workbook.create_sheet(LISTS_SHEET)
+    rows, ranges = list_columns(lists)
+    for row in rows:
+        values.append(row)
     values.sheet_state = "hidden"
 
     for entity in SHEET_ORDER:
@@ -110,22 +155,10 @@ def build_template(customer_label: str, lists: dict[str, list[str]]) -> bytes:
             cell.font = Font(bold=True)
             if target.description:
                 cell.comment = Comment(target.description, "sitebook")
-            sheet.column_dimensions[get_column_letter(column)].width = max(
-                14, len(target.label) + 4)
-            cells = f"{get_column_letter(column)}2:{get_column_letter(column)}1048576"
-            if target.key in ranges:
-                validation = DataValidation(type="list", formula1=ranges[target.key],
-                                            allow_blank=True)
-            elif target.type is FieldType.BOOLEAN:
-                validation = DataValidation(type="list", formula1='"Yes,No"', allow_blank=True)
-            else:
-                continue
-            # Customer types and lead sources may be new, and products may come from
-            # this workbook's Products sheet: warn, do not refuse.
-            validation.errorStyle = "warning" if target.key in (
-                "customer_type", "lead_source", "product") else "stop"
-            sheet.add_data_validation(validation)
-            validation.add(cells)
+            sheet.column_dimensions[get_column_letter(column)].width = column_width(target)
+            validation = column_validation(target, column, ranges)
+            if validation is not None:
+                sheet.add_data_validation(validation)
         sheet.freeze_panes = "A2"
     buffer = io.BytesIO()
     workbook.save(buffer)

@@ -19,6 +19,7 @@ class Permission(Enum):
     READ_IMPORTS = auto()
     MANAGE_PRODUCTS = auto()  # the product catalog
     READ_FINANCE = auto()  # product lines, bookings, revenue
+    EXPORT = auto()  # customers, products and the whole template (sites: READ_CUSTOMERS)
 
 
 GRANTS: dict[Role, frozenset[Permission]] = {
@@ -32,6 +33,7 @@ GRANTS: dict[Role, frozenset[Permission]] = {
             Permission.READ_IMPORTS,
             Permission.MANAGE_PRODUCTS,
             Permission.READ_FINANCE,
+            Permission.EXPORT,
         }
     ),
     Role.FIELD: frozenset({Permission.READ_CUSTOMERS}),

@@ -14,6 +14,7 @@ from schema.customer_mutations import CustomerMutations
 from schema.descriptions import describe
 from schema.embedded_mutations import EmbeddedMutations
 from schema.errors import MaskUnexpectedErrors
+from schema.exports import ExportMutations, ExportQueries
 from schema.imports import ImportJob, ImportMutations, ImportQueries, ImportSubscriptions
 from schema.limits import limit_extensions
 from schema.products import Product, ProductLine, ProductMutations, ProductQueries
@@ -30,10 +31,11 @@ from schema.types import (
     User,
 )
 
-Query = merge_types("Query", (BaseQuery, ImportQueries, ProductQueries))
+Query = merge_types("Query", (BaseQuery, ImportQueries, ProductQueries, ExportQueries))
 Mutation = merge_types(
     "Mutation",
-    (CustomerMutations, EmbeddedMutations, AdminMutations, ImportMutations, ProductMutations),
+    (CustomerMutations, EmbeddedMutations, AdminMutations, ImportMutations, ProductMutations,
+     ExportMutations),
 )
 
 

@@ -27,6 +27,7 @@ strawberry.enum(ImportMode)
 strawberry.enum(ErrorPolicy)
 strawberry.enum(FieldType, name="ImportFieldType")
 strawberry.enum(Entity, name="ImportEntity")
+ImportEntity = Entity  # what an import or export holds (schema/exports uses it too)
 strawberry.enum(MatchBy, description="How an import finds the stored customer a row is about.")
 strawberry.enum(RowIssueCode, description="What is wrong with a row (an error: the row "
                 "failed) or what a person should check (a warning: the row landed).")

@@ -31,6 +31,12 @@ ALLOWED = {
     # GridFS reads an upload by its id, which comes from the tenant-checked import job.
     ("uploads.files", "*"),
     ("uploads.chunks", "*"),
+    # An export worker claims the oldest queued export of any organization.
+    ("export_jobs", "claim_export"),
+    # Export files are read by the id their tenant-checked export job holds, and
+    # swept by age for every organization once they expire.
+    ("exports.files", "*"),
+    ("exports.chunks", "*"),
 }
 IGNORED_COMMANDS = {"createIndexes", "listIndexes", "listCollections", "getMore", "killCursors",
                     "endSessions", "commitTransaction", "abortTransaction", "ping", "hello",
