@@ -37,6 +37,7 @@ class Names:
     lookups: dict[str, dict[ObjectId, str]] = field(default_factory=dict)
     customers: dict[ObjectId, str] = field(default_factory=dict)
     products: dict[ObjectId, str] = field(default_factory=dict)
+    currencies: dict[ObjectId, str] = field(default_factory=dict)  # product id -> currency
 
 
 def header(target: Field, customer_label: str) -> str:
@@ -114,22 +115,32 @@ def custom_values(custom: dict[str, str], labels: list[str]) -> list[Value]:
 
 def site_rows(raw: dict[str, Any]) -> Iterator[tuple[dict[str, Any], list[Value]]]:
     """(site, row) of each of a customer's sites, in id order."""
+    owner = _owner(raw)
     for site in sorted(raw.get("sites") or [], key=lambda s: s["_id"]):
-        row = [_typed(target, raw["name"] if target.key == "billing_customer"
-                      else _path(site, target.key)) for target in FIELDS[Entity.SITES]]
+        row = [_typed(target, owner.get(target.key, _path(site, target.key)))
+               for target in FIELDS[Entity.SITES]]
         yield site, row
 
 
+def _owner(raw: dict[str, Any]) -> dict[str, Any]:
+    """How a site, contact or equipment row names its customer: its name, and its
+    own account number (which the import can match by as well).
+    """
+    return {"billing_customer": raw["name"], "customer": raw["name"],
+            "customer_account_number": raw.get("account_number")}
+
+
 def contact_rows(raw: dict[str, Any]) -> Iterator[list[Value]]:
+    owner = _owner(raw)
     for contact in raw.get("contacts") or []:
-        yield [_typed(target, raw["name"] if target.key == "customer" else contact.get(target.key))
+        yield [_typed(target, owner.get(target.key, contact.get(target.key)))
                for target in FIELDS[Entity.CONTACTS]]
 
 
 def equipment_rows(raw: dict[str, Any]) -> Iterator[list[Value]]:
     site_names = {site["_id"]: site.get("name") for site in raw.get("sites") or []}
     for item in raw.get("equipment") or []:
-        special = {"customer": raw["name"], "site": site_names.get(item.get("site_id"))}
+        special = {**_owner(raw), "site": site_names.get(item.get("site_id"))}
         yield [_typed(target, special[target.key] if target.key in special
                       else item.get(target.key)) for target in FIELDS[Entity.EQUIPMENT]]
 
@@ -155,8 +166,11 @@ def product_line_row(raw: dict[str, Any], names: Names) -> list[Value]:
         "custom_billing": (raw.get("custom_billing") or {}).get("source"),
         "custom_revenue": (raw.get("custom_revenue") or {}).get("source"),
     }
-    return [_typed(target, special[target.key] if target.key in special
-                   else raw.get(target.key)) for target in FIELDS[Entity.PRODUCT_LINES]]
+    currency = names.currencies.get(raw["product_id"], "AUD")
+    return [Money(_decimal(raw[target.key]) or Decimal(0), currency)
+            if target.type is FieldType.MONEY and raw.get(target.key) is not None
+            else _typed(target, special[target.key] if target.key in special
+                        else raw.get(target.key)) for target in FIELDS[Entity.PRODUCT_LINES]]
 
 
 RowsOf = Callable[[dict[str, Any]], Iterator[list[Value]]]

@@ -69,6 +69,7 @@ _DOING = {
     Permission.READ_IMPORTS: "reading import jobs",
     Permission.MANAGE_PRODUCTS: "changing the product catalog",
     Permission.READ_FINANCE: "reading product lines, bookings and revenue",
+    Permission.EXPORT: "exporting",
 }
 
 

@@ -198,8 +198,9 @@ async def names_for(org_id: ObjectId, names: Names, customer_ids: set[Any],
     """Sets `names` to the names of these customers and products (one batch's)."""
     names.customers = {raw["_id"]: raw["name"] for raw in await _by_id(
         Customer, org_id, customer_ids, {"name": 1})}
-    names.products = {raw["_id"]: raw["import_id"] for raw in await _by_id(
-        Product, org_id, product_ids, {"import_id": 1})}
+    products = await _by_id(Product, org_id, product_ids, {"import_id": 1, "currency": 1})
+    names.products = {raw["_id"]: raw["import_id"] for raw in products}
+    names.currencies = {raw["_id"]: raw.get("currency") or "AUD" for raw in products}
 
 
 async def _by_id(document: type[Customer] | type[Product], org_id: ObjectId, ids: set[Any],

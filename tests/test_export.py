@@ -37,11 +37,15 @@ PRODUCTS = [
 ]
 LINES = [
     [f.label for f in FIELDS[Entity.PRODUCT_LINES]],
-    ["L-1", "Harbour Property Management", "Opp A", "P-100", "No", 1, date(2026, 1, 1),
+    # Unit Price and Amount left empty: the catalog price is the line's.
+    ["L-1", "Harbour Property Management", "Opp A", "P-100", "No", 1, None, None,
+     date(2026, 1, 1),
      date(2025, 12, 15), None, None, None, "quarterly", None],
-    ["L-2", "Harbour Property Management", "Opp B", "P-100", "Yes", 1, date(2027, 1, 1),
+    ["L-2", "Harbour Property Management", "Opp B", "P-100", "Yes", 1, None, None,
+     date(2027, 1, 1),
      None, None, None, None, None, "point in time 2027-01-15"],
-    ["L-3", "Unit 4 Tenant", None, "P-300", "No", 3, date(2026, 2, 1), None, None, None, None,
+    ["L-3", "Unit 4 Tenant", None, "P-300", "No", 3, None, None, date(2026, 2, 1), None, None,
+     None, None,
      "2026-02-01=29.85; 2026-03-01=30", "2026-02-01=40%; 2026-03-01=60%"],
 ]
 SITES = [
@@ -185,7 +189,10 @@ async def test_cells_are_typed_formula_safe_and_use_the_org_word(org: Org) -> No
     assert prices["P-300"].value == 19.95
 
     lines = load_workbook(io.BytesIO(await export_file(org, "PRODUCT_LINES"))).worksheets[0]
-    billing = [row[6] for row in lines.iter_rows(min_row=2)]
+    column = [c.value for c in lines[1]].index("Billing Date")
+    billing = [row[column] for row in lines.iter_rows(min_row=2)]
+    prices_at_sale = [row[column - 2] for row in lines.iter_rows(min_row=2)]
+    assert prices_at_sale[0].value == 1200.5  # Unit Price: the line's own, a number cell
     assert billing[0].is_date
     assert billing[0].value == datetime(2026, 1, 1)
 

@@ -57,3 +57,12 @@ async def test_field_and_partner_cannot_change_customers(org: Org, role: Role) -
     assert data == {"customers": {"totalCount": 1}, "leadSources": []}
     data = await org.gql("{ sites { totalCount } }")
     assert data == {"sites": {"totalCount": 0}}
+
+
+def test_every_permission_has_words_for_forbidden() -> None:
+    from documents.api_key import Role
+    from resolvers.actor import GRANTS, Permission, forbidden_message
+
+    for permission in Permission:  # a new permission needs its words, and a role that has it
+        assert "needs the" in forbidden_message(Role.PARTNER, permission)
+        assert any(permission in GRANTS[role] for role in Role)
