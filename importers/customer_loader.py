@@ -20,10 +20,10 @@ from documents.text import name_key
 from importers.batch import BatchCounts, bulk_write, mode_problem, store_entries
 from importers.context import LOOKUP_FIELDS, LoadContext
 from importers.issues import RowIssueCode, RowOutcome
-from importers.row_keys import NAME_FIELDS, customer_name
+from importers.row_keys import customer_name
 from importers.rows import SourceRow, assign
 
-__all__ = ["NAME_FIELDS", "load_customers", "row_name"]
+__all__ = ["load_customers", "row_name"]
 
 _TEXT = ("company_name", "first_name", "last_name", "email", "phone", "mobile", "account_number")
 # A chain of billing customers longer than this is a data error, not an arrangement.

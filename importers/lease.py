@@ -24,8 +24,9 @@ from documents.base import utcnow
 from documents.import_job import ImportJob, ImportStatus
 
 LEASE = timedelta(seconds=30)
-# The heartbeat's beat: a third of the lease, at most this often.
-MAX_BEAT_SECONDS = 2.0
+# The heartbeat's beat: a third of the lease, and at least every second (it
+# also publishes progress).
+MAX_BEAT_SECONDS = 1.0
 
 
 class LostLease(Exception):
@@ -34,28 +35,29 @@ class LostLease(Exception):
 
 async def claim(owner: str, job_id: PydanticObjectId | None = None,
                 lease: timedelta = LEASE) -> ImportJob | None:
-    """Take a queued job (or a running or cancelling one whose worker's lease expired)."""
+    """Take a queued job (or a running one whose worker's lease expired); a
+    cancelling one whose worker died is taken first, to be finished as cancelled.
+    Each is one atomic findOneAndUpdate: no two claimers get the same job.
+    """
     now = utcnow()
-    claimable: dict[str, Any] = {
-        "$or": [{"status": ImportStatus.QUEUED},
-                {"status": {"$in": [ImportStatus.RUNNING, ImportStatus.CANCELLING]},
-                 "lease_expires_at": {"$lt": now}}]}
-    raw = await ImportJob.collection().find_one_and_update(
-        claimable if job_id is None else {"_id": job_id, **claimable},
-        {"$set": {"lease_owner": owner, "lease_expires_at": now + lease},
-         "$inc": {"fencing_token": 1}},
-        sort=[("created_at", 1)],
-        return_document=ReturnDocument.AFTER,
-    )
-    if raw is None:
-        return None
-    job: ImportJob = ImportJob.model_validate(raw)
-    if job.status is ImportStatus.QUEUED:
-        await ImportJob.collection().update_one(
-            {"_id": job.id, "org_id": job.org_id, "fencing_token": job.fencing_token},
-            {"$set": {"status": ImportStatus.RUNNING}})
-        job.status = ImportStatus.RUNNING
-    return job
+    expired = {"lease_expires_at": {"$lt": now}}
+    take = {"lease_owner": owner, "lease_expires_at": now + lease}
+    for claimable, update in (
+        ({"status": ImportStatus.CANCELLING, **expired}, take),
+        ({"$or": [{"status": ImportStatus.QUEUED},
+                  {"status": ImportStatus.RUNNING, **expired}]},
+         {**take, "status": ImportStatus.RUNNING}),
+    ):
+        raw = await ImportJob.collection().find_one_and_update(
+            claimable if job_id is None else {"_id": job_id, **claimable},
+            {"$set": update, "$inc": {"fencing_token": 1}},
+            sort=[("created_at", 1)],
+            return_document=ReturnDocument.AFTER,
+        )
+        if raw is not None:
+            job: ImportJob = ImportJob.model_validate(raw)
+            return job
+    return None
 
 
 class Heartbeat:

@@ -13,9 +13,6 @@ from importers.fields import Entity
 
 Text = Callable[[str], str | None]  # a mapped field's cell text, or None
 
-NAME_FIELDS = ("name", "company_name", "first_name", "last_name")
-
-
 def customer_name(text: Text) -> str | None:
     """The customer name of a row: the name, else the company, else first and last name."""
     if name := text("name"):

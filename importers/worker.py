@@ -206,7 +206,6 @@ class JobRun:
                 self.heartbeat.check()
                 ahead = asyncio.ensure_future(asyncio.to_thread(read_ahead))
                 part, batch, rows = prepared
-                self.heartbeat.progress = batch[-1][0]
                 if commit is not None and (serial or committing is None
                                            or committing[0] is not part):
                     await commit
@@ -226,8 +225,7 @@ class JobRun:
                         # that batch failed to add: read again.
                         counts = None
                 commit = asyncio.ensure_future(self.writer.commit(
-                    ctx, part, batch, counts,
-                    partial(_load, LOADERS[part.entity], ctx, self._rows(ctx, part, batch))))
+                    ctx, part, batch, counts, partial(self._prepare_again, ctx, part, batch)))
                 # Unknown keys: the next batch waits for this one before it prepares.
                 committing = None if counts is None else (part, counts.keys)
             if commit is not None:
@@ -247,7 +245,10 @@ class JobRun:
     def _rows(self, ctx: LoadContext, part: Part, batch: list[BatchRow]) -> list[SourceRow]:
         index = self.parts.index(part)
         rows = []
-        for _, seq, number, cells in batch:
+        for position, seq, number, cells in batch:
+            # Progress moves row by row as rows are read and checked (the heartbeat
+            # publishes it), at most a batch ahead of what is written.
+            self.heartbeat.progress = max(self.heartbeat.progress, position)
             row = read_row(part.entity, part.mapping, part.headers, number, cells,
                            ctx.region, part.date_orders)
             if seq in self.cycles:
@@ -264,6 +265,13 @@ class JobRun:
             rows.append(row)
         return rows
 
+    async def _prepare_again(self, ctx: LoadContext, part: Part,
+                             batch: list[BatchRow]) -> BatchCounts:
+        """The batch read and prepared afresh (its documents changed, or it was
+        not prepared), for BatchCommit.
+        """
+        return await _load(LOADERS[part.entity], ctx, self._rows(ctx, part, batch))
+
     async def _prepare(self, ctx: LoadContext, part: Part, batch: list[BatchRow],
                        rows: list[SourceRow]) -> BatchCounts:
         """What the batch's coerced `rows` come to, nothing written yet. Under
@@ -273,7 +281,7 @@ class JobRun:
         if self.job.error_policy is ErrorPolicy.ABORT_ON_ERROR:
             # A fresh lookup cache: what a trial "creates" is not written.
             trial = await _load(loader, replace(ctx, dry_run=True, _lookups={}, _pending={},
-                                                landed=set(ctx.landed)), rows)
+                                                _claimed=set(), landed=set(ctx.landed)), rows)
             if trial.failed:
                 await self.writer.record_issues(part, batch, trial)
                 # Counted now; the rows after them are counted skipped when the job ends.

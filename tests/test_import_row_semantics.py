@@ -227,3 +227,33 @@ async def test_imported_text_is_cleaned_and_capped(org: Org) -> None:
     assert warnings(job) == [(2, "TEXT_CLEANED"), (2, "TEXT_CLEANED")]
     found = await org.gql('{ customerByName(name: "Bell Co") { name customerType { name } } }')
     assert found["customerByName"] == {"name": "Bell Co", "customerType": {"name": "Retail"}}
+
+
+async def test_cancel_answers_cancelling_and_accounts_for_every_row(org: Org) -> None:
+    import asyncio
+
+    from tests.imports import JOB, upload
+
+    rows = [["Customer Name"], *[[f"Customer {n:05d}"] for n in range(20_000)]]
+    payload = await upload(org, csv_bytes(rows), "big.csv", entity="CUSTOMERS")
+    job_id = payload["job"]["id"]
+    for _ in range(600):  # until the worker has it
+        job = (await org.gql(JOB, {"id": job_id}))["importJob"]
+        if job["status"] == "RUNNING":
+            break
+        await asyncio.sleep(0.1)
+    cancel = ("mutation($id: ID!) { importCancel(id: $id) { job { status finishedAt } "
+              "userErrors { code } } }")
+    # The service runs one worker, busy with the big file: this one stays queued.
+    queued = await upload(org, csv_bytes(rows[:3]), "small.csv", entity="CUSTOMERS")
+    answer = (await org.gql(cancel, {"id": queued["job"]["id"]}))["importCancel"]
+    assert answer["job"]["status"] == "CANCELLED"
+    assert answer["job"]["finishedAt"] is not None
+    answer = (await org.gql(cancel, {"id": job_id}))["importCancel"]
+    assert answer["userErrors"] == []
+    assert answer["job"]["status"] == "CANCELLING"
+    job = await finished(org, job_id)
+    assert job["status"] == "CANCELLED"
+    totals_add_up(job)
+    assert job["totals"]["rows"] == 20_000
+    assert job["totals"]["skipped"] > 0
