@@ -323,6 +323,7 @@ PRODUCT_LINE_FIELDS = [
     Field("custom_revenue", "Custom Rev Recognition",
           aliases=("Custom Revenue Recognition", "Revenue Recognition", "Rev Rec"),
           description="point in time [YYYY-MM-DD], or 2026-01-01=25%; 2026-04-01=75%."),
+    _OWNER_ACCOUNT,
 ]
 
 FIELDS: dict[Entity, list[Field]] = {

@@ -13,7 +13,7 @@ Whatever a row holds (a term of 100,000 months, an end in 9999, a quantity of
 as well as in rows.py, so no date or schedule computed from it is unbounded.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -22,11 +22,10 @@ from pymongo import InsertOne, ReplaceOne, ReturnDocument
 
 from documents.base import utcnow
 from documents.customer import Customer
-from documents.import_job import ImportMode
 from documents.name_fences import NameFences
 from documents.product import Booking, Product, ProductLine, Sequence, currency_code
 from documents.text import name_key
-from importers.batch import BatchCounts, bulk_write
+from importers.batch import BatchCounts, bulk_write, mode_problem
 from importers.context import LoadContext
 from importers.money import MONEY_MAX, QUANTITY_MAX, PriceError, bounds_problem, line_price
 from importers.rows import SourceRow
@@ -45,12 +44,8 @@ Write = InsertOne[Any] | ReplaceOne[Any]
 
 
 def _mode_problem(ctx: LoadContext, row: SourceRow, exists: bool, what: str) -> bool:
-    """Fails the row when the import's mode forbids what it would do."""
-    if ctx.mode is ImportMode.CREATE_ONLY and exists:
-        row.fail("ALREADY_EXISTS", f"{what} already exists.")
-    elif ctx.mode is ImportMode.UPDATE_ONLY and not exists:
-        row.fail("NOT_FOUND", f"{what} does not exist to update.")
-    return bool(row.problems)
+    """Whether the import's mode fails the row (importers.batch applies it)."""
+    return mode_problem(ctx, row, exists, what) or bool(row.problems)
 
 
 def _blank(value: Any) -> bool:
@@ -176,9 +171,35 @@ class _LineBatch:
         return max(waiting, key=lambda c: (c.start_date, c.seq), default=None)
 
 
+async def _named_by_account(ctx: LoadContext, rows: list[SourceRow]) -> list[SourceRow]:
+    """The rows, those that name their customer by its account number only given
+    its name (new rows: the rows given are left as they are).
+    """
+    wanted = {name_key(r.values["customer_account_number"]) for r in rows
+              if not r.values.get("customer") and r.values.get("customer_account_number")}
+    if not wanted:
+        return rows
+    names = {c.account_key: c.name for c in await Customer.find_any(
+        ctx.org_id, "account_key", wanted)}
+    named = []
+    for row in rows:
+        account = row.values.get("customer_account_number")
+        if row.values.get("customer") or not account:
+            named.append(row)
+        elif (name := names.get(name_key(account))) is not None:
+            named.append(replace(row, values={**row.values, "customer": name}))
+        else:
+            failed = replace(row, problems=list(row.problems))
+            failed.fail("CUSTOMER_NOT_FOUND", f"No customer with account number {account!r}.",
+                        "customer_account_number")
+            named.append(failed)
+    return named
+
+
 async def load_product_lines(ctx: LoadContext, rows: list[SourceRow]) -> BatchCounts:
     counts = BatchCounts()
     ready: list[SourceRow] = []
+    rows = await _named_by_account(ctx, rows)
     for row in rows:
         values = row.values
         for key, label in (("line_id", "ID"), ("customer", "Customer"), ("product", "Product"),

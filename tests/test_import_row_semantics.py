@@ -257,3 +257,20 @@ async def test_cancel_answers_cancelling_and_accounts_for_every_row(org: Org) ->
     totals_add_up(job)
     assert job["totals"]["rows"] == 20_000
     assert job["totals"]["skipped"] > 0
+
+
+async def test_product_lines_name_their_customer_by_account_number(org: Org) -> None:
+    from tests.test_product_lines import lines, with_products
+
+    await with_products(org)
+    await run_import(org, csv_bytes([["Customer Name", "Account Number"], ["Acme", "A-1"]]),
+                     "c.csv", entity="CUSTOMERS")
+    rows = csv_bytes([["ID", "Customer Account Number", "Product", "Quantity"],
+                      ["AC-1", "a-1", "HW", "2"], ["AC-2", "Z-9", "HW", "1"]])
+    job = await run_import(org, rows, "lines.csv", entity="PRODUCT_LINES")
+    assert errors(job) == [(3, "CUSTOMER_NOT_FOUND")]
+    assert lines_of(await lines(org)) == {"AC-1": "Acme"}
+
+
+def lines_of(found: dict[str, dict[str, Any]]) -> dict[str, str]:
+    return {line_id: line["customer"]["name"] for line_id, line in found.items()}
