@@ -54,6 +54,9 @@ class ImportField:
 class ImportProgress:
     processed_rows: int
     total_rows: int | None
+    checked_rows: int = strawberry.field(description=(
+        "Data rows read and checked so far, row by row: at most two batches ahead of "
+        "processedRows, which counts the rows written."))
 
 
 @strawberry.type
@@ -130,8 +133,8 @@ class ImportJob(Node):
             dry_run=doc.dry_run,
             created_at=doc.created_at, started_at=doc.started_at,
             finished_at=doc.finished_at, failure_reason=doc.failure_reason,
-            progress=ImportProgress(processed_rows=max(doc.checkpoint_row, doc.progress_row),
-                                    total_rows=doc.total_rows),
+            progress=ImportProgress(processed_rows=doc.checkpoint_row, total_rows=doc.total_rows,
+                                    checked_rows=max(doc.checkpoint_row, doc.progress_row)),
             totals=ImportTotals(**totals.model_dump()),
             date_orders=[ImportDateOrder(column=column_name(d.column, doc.headers),
                                          order=d.order, from_values=d.from_values)
