@@ -130,27 +130,32 @@ class BatchCommit:
         runs again exactly, and the totals stay right.
         """
         try:
-            async with self.heartbeat.writing, self.database.client.start_session() as session, \
-                    await session.start_transaction():
-                await counts.write(replace(ctx, session=session))
-                await self.record_issues(part, batch, counts, session)
-                totals = ImportTotals(rows=len(batch), created=counts.created,
-                                      updated=counts.updated, unchanged=counts.unchanged,
-                                      failed=len(counts.failed), warned=len(counts.warned))
-                increments = {k: v for k, v in totals.model_dump().items() if v}
-                await self.update({
-                    "$set": {"checkpoint_row": batch[-1][0],
-                             "lease_expires_at": utcnow() + self.lease},
-                    "$inc": {**{f"totals.{k}": v for k, v in increments.items()},
-                             **{f"checkpoint_totals.{k}": v for k, v in increments.items()}},
-                    "$max": {"progress_row": batch[-1][0]},
-                }, session)
+            with self.heartbeat.batch_writing():
+                await self._transaction(ctx, part, batch, counts)
         except PyMongoError as exc:
             if exc.has_error_label("UnknownTransactionCommitResult"):
                 raise UnknownCommit() from exc
             if exc.has_error_label("TransientTransactionError"):
                 raise TransientTransactionError() from exc
             raise
+
+    async def _transaction(self, ctx: LoadContext, part: Part, batch: list[BatchRow],
+                           counts: BatchCounts) -> None:
+        async with self.database.client.start_session() as session, \
+                await session.start_transaction():
+            await counts.write(replace(ctx, session=session))
+            await self.record_issues(part, batch, counts, session)
+            totals = ImportTotals(rows=len(batch), created=counts.created,
+                                  updated=counts.updated, unchanged=counts.unchanged,
+                                  failed=len(counts.failed), warned=len(counts.warned))
+            increments = {k: v for k, v in totals.model_dump().items() if v}
+            await self.update({
+                "$set": {"checkpoint_row": batch[-1][0],
+                         "lease_expires_at": utcnow() + self.lease},
+                "$inc": {**{f"totals.{k}": v for k, v in increments.items()},
+                         **{f"checkpoint_totals.{k}": v for k, v in increments.items()}},
+                "$max": {"progress_row": batch[-1][0]},
+            }, session)
 
     async def record_issues(self, part: Part, batch: list[BatchRow], counts: BatchCounts,
                              session: AsyncClientSession | None = None) -> None:

@@ -13,6 +13,7 @@ over; and it notices a cancel, so the job stops within a batch.
 
 import asyncio
 import contextlib
+from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -27,6 +28,7 @@ LEASE = timedelta(seconds=30)
 # The heartbeat's beat: a third of the lease, and at least every second (it
 # also publishes progress).
 MAX_BEAT_SECONDS = 1.0
+_BEAT_TIMEOUT = 5.0
 
 
 class LostLease(Exception):
@@ -70,9 +72,10 @@ class Heartbeat:
         self.lease = lease
         self.lost = asyncio.Event()
         self.progress = 0  # rows read and checked so far, shown while a batch writes
-        # Held while a batch's transaction writes the job (and renews the lease
-        # itself): a beat meanwhile would be a write conflict that aborts it.
-        self.writing = asyncio.Lock()
+        # Batches writing now: their transactions write the job (and renew the
+        # lease themselves), so the heartbeat skips its beat rather than make a
+        # write conflict that aborts them. It never makes a batch wait.
+        self._writing = 0
         self._task: asyncio.Task[None] | None = None
 
     async def __aenter__(self) -> "Heartbeat":
@@ -85,6 +88,14 @@ class Heartbeat:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
 
+    @contextlib.contextmanager
+    def batch_writing(self) -> Iterator[None]:
+        self._writing += 1
+        try:
+            yield
+        finally:
+            self._writing -= 1
+
     def check(self) -> None:
         if self.lost.is_set():
             raise LostLease()
@@ -93,14 +104,17 @@ class Heartbeat:
         every = min(self.lease.total_seconds() / 3, MAX_BEAT_SECONDS)
         while True:
             await asyncio.sleep(every)
+            if self._writing:
+                continue
             try:
-                async with self.writing:
-                    done = await ImportJob.collection().update_one(
-                        {**self.guard, "cancel_requested": False},
-                        {"$set": {"lease_expires_at": utcnow() + self.lease},
-                         "$max": {"progress_row": self.progress}})
-            except PyMongoError:
-                continue  # the batch's own retries deal with a failing database
+                # Bounded: a write held up behind a dead worker's transaction must
+                # not hold the beat (the batch's own retries deal with that).
+                done = await asyncio.wait_for(ImportJob.collection().update_one(
+                    {**self.guard, "cancel_requested": False},
+                    {"$set": {"lease_expires_at": utcnow() + self.lease},
+                     "$max": {"progress_row": self.progress}}), timeout=_BEAT_TIMEOUT)
+            except (PyMongoError, TimeoutError):
+                continue
             if done.matched_count == 0:
                 self.lost.set()
                 return

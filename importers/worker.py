@@ -104,6 +104,7 @@ class JobRun:
         self.writer = BatchCommit(job, self._guard(), self.heartbeat, database, lease, patience)
         self.deferred: dict[int, int] = {}
         self.cycles: set[int] = set()
+        self.total_rows: int | None = None  # once the first pass has counted them
         if job.parts:  # a TEMPLATE workbook: its sheets in dependency order
             self.parts = [Part(p.sheet, Entity(p.entity), p.headers, p.mapping, True,
                                max_columns=job.max_columns) for p in job.parts]
@@ -154,6 +155,7 @@ class JobRun:
         plans = [PartPlan(part.entity, part.mapping) for part in self.parts]
         found = await asyncio.to_thread(scan, plans, data_rows(self.parts, data), ctx.match_by,
                                         default)
+        self.total_rows = found.total
         self.heartbeat.check()
         if found.total > self.job.max_rows:
             raise ImportFileError(FileErrorCode.TOO_MANY_ROWS,
@@ -311,7 +313,10 @@ class JobRun:
             "lease_owner": None, "lease_expires_at": None}}
         if raw is not None:
             job = ImportJob.model_validate(raw)
-            unreached = (job.total_rows or 0) - job.totals.rows
+            total = job.total_rows if job.total_rows is not None else self.total_rows
+            if total is not None:
+                update["$set"]["total_rows"] = total
+            unreached = (total or 0) - job.totals.rows
             if unreached > 0:
                 update["$inc"] = {"totals.rows": unreached, "totals.skipped": unreached}
         await ImportJob.collection().update_one(self._guard(), update)
