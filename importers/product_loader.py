@@ -290,8 +290,10 @@ def _apply_line(batch: _LineBatch, row: SourceRow) -> str | None:
     start = values.get("start_date") or billing
     term, end = _term(row, product, start)
     try:
+        # A line imported again without a price keeps its own (the price at sale,
+        # as an empty cell keeps a stored value); a new one takes the catalog's.
         price = line_price(values["quantity"], values.get("unit_price"), values.get("amount"),
-                           product.unit_price)
+                           product.unit_price if line is None else line.unit_price)
     except PriceError as exc:
         row.fail(exc.code, exc.message, exc.field)
     if row.problems:  # no schedule of a price or term that cannot be

@@ -274,3 +274,16 @@ async def test_product_lines_name_their_customer_by_account_number(org: Org) -> 
 
 def lines_of(found: dict[str, dict[str, Any]]) -> dict[str, str]:
     return {line_id: line["customer"]["name"] for line_id, line in found.items()}
+
+
+async def test_a_line_imported_again_without_its_price_keeps_it(org: Org) -> None:
+    from tests.test_product_lines import lines, with_products
+
+    await with_products(org)
+    first = csv_bytes([["ID", "Customer", "Product", "Quantity", "Unit Price"],
+                       ["OWN-1", "Acme", "HW", "2", "199.99"]])
+    await run_import(org, first, "lines.csv", entity="PRODUCT_LINES")
+    again = csv_bytes([["ID", "Customer", "Product", "Quantity"], ["OWN-1", "Acme", "HW", "2"]])
+    job = await run_import(org, again, "lines.csv", entity="PRODUCT_LINES")
+    assert job["totals"]["unchanged"] == 1
+    assert (await lines(org))["OWN-1"]["amount"] == "399.98"
