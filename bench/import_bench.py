@@ -258,7 +258,7 @@ def main() -> None:
     args = parser.parse_args()
     with embedded_database() as uri:
         if args.only_big_customer:
-            with serving(uri) as (port, key):
+            with serving(uri) as (port, key, _):
                 big_customer(port, key)
         else:
             run(uri, args.customers, args.sites, args.lines)
@@ -284,7 +284,7 @@ def big_customer(port: int, key: str) -> None:
 
 
 @contextlib.contextmanager
-def serving(uri: str) -> Iterator[tuple[int, str]]:
+def serving(uri: str) -> Iterator[tuple[int, str, int]]:
     """`sitebook serve` on the embedded database, with an org and an admin key."""
     env = {**os.environ, "MONGODB_URI": uri, "SITEBOOK_DATABASE": DATABASE}
     sitebook = str(Path(sys.executable).parent / "sitebook")
@@ -302,7 +302,7 @@ def serving(uri: str) -> Iterator[tuple[int, str]]:
                     break
             except httpx.TransportError:
                 time.sleep(0.2)
-        yield port, key
+        yield port, key, service.pid
     finally:
         service.terminate()
         service.wait()
@@ -321,22 +321,7 @@ def run(uri: str, customers: int, sites: int, lines: int) -> None:
     print(f"  lines CSV:      {pipeline_alone(lines_data, Entity.PRODUCT_LINES):10,.0f} rows/s",
           flush=True)
 
-    env = {**os.environ, "MONGODB_URI": uri, "SITEBOOK_DATABASE": DATABASE}
-    sitebook = str(Path(sys.executable).parent / "sitebook")
-    run_cli = {"env": env, "capture_output": True, "text": True, "check": True}
-    subprocess.run([sitebook, "org", "create", "bench"], **run_cli)  # type: ignore[call-overload]
-    key = subprocess.run([sitebook, "apikey", "create", "--org", "bench", "--role", "admin"],
-                         **run_cli).stdout.strip()  # type: ignore[call-overload]
-    port = free_port()
-    service = subprocess.Popen([sitebook, "serve", "--port", str(port)], env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        for _ in range(300):
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/readyz").status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.2)
+    with serving(uri) as (port, key, pid):
         graphql = {"Authorization": f"Bearer {key}"}
         httpx.post(f"http://127.0.0.1:{port}/graphql", headers=graphql, json={
             "query": 'mutation { paymentTermCreate(input: {name: "Net 30"}) '
@@ -351,12 +336,12 @@ def run(uri: str, customers: int, sites: int, lines: int) -> None:
             rate = job["totals"]["rows"] / job["seconds"]
             results[label] = rate
             print(f"  {label}: {job['status']} {job['totals']} in {job['seconds']:.1f}s = "
-                  f"{rate:,.0f} rows/s; peak RSS {peak_rss_mb(service.pid):.0f} MB", flush=True)
+                  f"{rate:,.0f} rows/s; peak RSS {peak_rss_mb(pid):.0f} MB", flush=True)
         import_over_http(port, key, products_csv(), "products.csv", "PRODUCTS")
         job = import_over_http(port, key, lines_data, "lines.csv", "PRODUCT_LINES")
         results["lines CSV"] = job["totals"]["rows"] / job["seconds"]
         print(f"  product lines CSV: {job['status']} {job['totals']} in {job['seconds']:.1f}s = "
-              f"{results['lines CSV']:,.0f} rows/s; peak RSS {peak_rss_mb(service.pid):.0f} MB",
+              f"{results['lines CSV']:,.0f} rows/s; peak RSS {peak_rss_mb(pid):.0f} MB",
               flush=True)
         customer_ceiling, site_ceiling, naive_rate = baselines(uri, sites)
         line_ceiling = asyncio.run(lines_ceiling(uri))
@@ -364,11 +349,8 @@ def run(uri: str, customers: int, sites: int, lines: int) -> None:
         big = sites_csv(sites * 2, customers)
         job = import_over_http(port, key, big, "sites-2x.csv", "SITES")
         print(f"  sites CSV x2 ({sites * 2:,} rows): {job['status']} in {job['seconds']:.1f}s; "
-              f"peak RSS {peak_rss_mb(service.pid):.0f} MB", flush=True)
+              f"peak RSS {peak_rss_mb(pid):.0f} MB", flush=True)
         big_customer(port, key)
-    finally:
-        service.terminate()
-        service.wait()
 
     print("\nratios")
     print(f"  customers end to end / ceiling: {results['customers XLSX'] / customer_ceiling:.2f}"
