@@ -11,6 +11,15 @@ from pymongo import ASCENDING, DESCENDING, IndexModel
 from documents.base import TenantDocument, utcnow
 
 
+def header_row_of_older(data: Any) -> Any:
+    """A job or saved mapping stored before header_row existed: its headers were
+    on row 1, if it had any.
+    """
+    if isinstance(data, dict) and "header_row" not in data:
+        data = {**data, "header_row": 1 if data.get("has_headers", True) else None}
+    return data
+
+
 class ImportStatus(StrEnum):
     QUEUED = "QUEUED"
     RUNNING = "RUNNING"
@@ -131,10 +140,7 @@ class ImportJob(TenantDocument):
     @model_validator(mode="before")
     @classmethod
     def _header_row_of_older_documents(cls, data: Any) -> Any:
-        # Stored before header_row existed: the headers were on row 1, if any.
-        if isinstance(data, dict) and "header_row" not in data:
-            data = {**data, "header_row": 1 if data.get("has_headers", True) else None}
-        return data
+        return header_row_of_older(data)
 
     class Settings:
         name = "import_jobs"

@@ -5,6 +5,7 @@ from pydantic import BaseModel, Field, model_validator
 from pymongo import ASCENDING, IndexModel
 
 from documents.base import TenantDocument, utcnow
+from documents.import_job import header_row_of_older
 
 
 class SavedColumn(BaseModel):
@@ -28,10 +29,7 @@ class SavedMapping(TenantDocument):
     @model_validator(mode="before")
     @classmethod
     def _header_row_of_older_documents(cls, data: Any) -> Any:
-        # Stored before header_row existed: the headers were on row 1, if any.
-        if isinstance(data, dict) and "header_row" not in data:
-            data = {**data, "header_row": 1 if data.get("has_headers", True) else None}
-        return data
+        return header_row_of_older(data)
 
     class Settings:
         name = "saved_mappings"
