@@ -84,9 +84,20 @@ def _with_database(action: Callable[[], Awaitable[T]]) -> T:
 
 
 @cli.command()
-def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    workers: int = typer.Option(1, "--workers", min=1, envvar="SITEBOOK_WORKERS",
+                                help="Service processes, sharing one database and port."),
+) -> None:
     """Start the GraphQL service (and the embedded database if MONGODB_URI is unset)."""
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    if workers > 1:
+        from app.settings import Settings
+        from app.supervisor import supervise
+
+        asyncio.run(supervise(Settings(), host, port, workers))
+        return
     import uvicorn
 
     from app.access_log import log_config

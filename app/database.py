@@ -1,7 +1,11 @@
 """Connecting to MongoDB (or the embedded SecantusDB) and initialising Beanie."""
 
 import asyncio
+import contextlib
 import logging
+import os
+import signal
+from collections.abc import Callable
 from typing import Any
 
 from beanie import init_beanie
@@ -30,6 +34,26 @@ class Database:
         self.client: AsyncMongoClient[dict[str, Any]] | None = None
         # Set while the embedded server is known to be down (dead, or restarting).
         self.down = False
+        # Told whenever `down` changes (a supervisor passes it on to its service processes).
+        self.listeners: list[Callable[[bool], None]] = []
+        # One of `sitebook serve --workers N`'s processes: the pipe its supervisor
+        # writes the database's state to (see follow()).
+        self.control_fd: int | None = None
+
+    def follow(self, control_fd: int) -> None:
+        """Run as one of several service processes under a supervisor (app.supervisor),
+        which started the database, created the indexes and watches the server: this
+        process only connects, and learns from `control_fd` when the database goes
+        down (b"D") and comes back (b"U"). The pipe's end (the supervisor is gone)
+        stops this process.
+        """
+        self.control_fd = control_fd
+
+    def _set_down(self, down: bool) -> None:
+        if down != self.down:
+            self.down = down
+            for listener in self.listeners:
+                listener(down)
 
     @property
     def is_embedded(self) -> bool:
@@ -48,13 +72,19 @@ class Database:
             # signal fires when the *thread* that started it exits.
             uri = self.embedded.start(self.settings.embedded_start_timeout)
         self.client = AsyncMongoClient(uri, tz_aware=True, serverSelectionTimeoutMS=5000)
-        await init_beanie(database=self.db, document_models=ALL_DOCUMENTS)
+        # A supervised process leaves the indexes to its supervisor, which created
+        # them once before starting its processes (N processes must not race on them).
+        await init_beanie(database=self.db, document_models=ALL_DOCUMENTS,
+                          skip_indexes=self.control_fd is not None)
 
     async def watch(self) -> None:
         """Restart the embedded server whenever it dies, on the same port and data,
         with a doubling backoff between failed attempts; runs until cancelled.
         Clients reconnect by themselves once it answers again.
         """
+        if self.control_fd is not None:
+            await self._follow_supervisor(self.control_fd)
+            return
         embedded = self.embedded
         if embedded is None or not embedded.owned:
             return  # another process runs the server, and watches it
@@ -63,7 +93,7 @@ class Database:
             await asyncio.sleep(WATCH_EVERY)
             if embedded.process is not None and embedded.exited is None:
                 continue
-            self.down = True
+            self._set_down(True)
             log.error("the embedded database has stopped (exit code %s); restarting it",
                       embedded.exited)
             try:
@@ -78,8 +108,25 @@ class Database:
                 continue
             assert embedded.process is not None
             log.warning("the embedded database is back (pid %s)", embedded.process.pid)
-            self.down = False
+            self._set_down(False)
             backoff = FIRST_BACKOFF
+
+    async def _follow_supervisor(self, control_fd: int) -> None:
+        loop = asyncio.get_running_loop()
+        reader = asyncio.StreamReader()
+        pipe = os.fdopen(control_fd, "rb", buffering=0)
+        transport, _ = await loop.connect_read_pipe(
+            lambda: asyncio.StreamReaderProtocol(reader), pipe)
+        try:
+            while state := await reader.read(64):
+                self._set_down(state[-1:] == b"D")  # only the latest state matters
+        finally:
+            transport.close()
+        # The supervisor has exited (even by SIGKILL): stop as uvicorn stops on
+        # SIGTERM, finishing the requests under way, rather than serve alone.
+        log.error("the supervisor has gone; stopping this service process")
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(os.getpid(), signal.SIGTERM)
 
     async def ready(self) -> bool:
         if self.client is None:
