@@ -119,7 +119,11 @@ class Database:
             lambda: asyncio.StreamReaderProtocol(reader), pipe)
         try:
             while state := await reader.read(64):
-                self._set_down(state[-1:] == b"D")  # only the latest state matters
+                down = state[-1:] == b"D"  # only the latest state matters
+                if down != self.down:
+                    log.warning("service process %d: the database is %s", os.getpid(),
+                                "down; answering 503 until it is back" if down else "back")
+                self._set_down(down)
         finally:
             transport.close()
         # The supervisor has exited (even by SIGKILL): stop as uvicorn stops on

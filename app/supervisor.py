@@ -138,10 +138,12 @@ class ServiceProcesses:
             assert slot.process is not None
             with contextlib.suppress(ProcessLookupError):
                 slot.process.send_signal(signal.SIGTERM)
-        deadline = time.monotonic() + STOP_TIMEOUT
-        while time.monotonic() < deadline and any(
-                slot.process is not None and slot.process.poll() is None for slot in running):
-            await asyncio.sleep(0.05)
+
+        async def stopped(process: subprocess.Popen[bytes]) -> None:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                await asyncio.to_thread(process.wait, STOP_TIMEOUT)
+
+        await asyncio.gather(*(stopped(slot.process) for slot in running if slot.process))
         for slot in running:
             assert slot.process is not None
             if slot.process.poll() is None:

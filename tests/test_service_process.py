@@ -1,5 +1,8 @@
 """`sitebook serve` and the CLI as real processes, with the embedded database."""
 
+import contextlib
+import http.client
+import json
 import os
 import signal
 import socket
@@ -9,6 +12,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -58,9 +62,10 @@ def _stop_leftover_services() -> Iterator[None]:
             service.communicate(timeout=30)
 
 
-def start_service(data_dir: Path, port: int) -> subprocess.Popen[str]:
+def start_service(data_dir: Path, port: int, workers: int = 1) -> subprocess.Popen[str]:
     service = subprocess.Popen(
-        [SITEBOOK, "serve", "--port", str(port)],
+        [SITEBOOK, "serve", "--port", str(port),
+         *(["--workers", str(workers)] if workers > 1 else [])],
         env=environment(data_dir), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
     STARTED.append(service)
@@ -179,3 +184,179 @@ def test_killed_service_takes_its_database_along_and_restarts(tmp_path: Path) ->
     finally:
         service.terminate()
         service.communicate(timeout=30)
+
+
+# `sitebook serve --workers N`: a supervisor, one database, N service processes.
+
+
+def command_line(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_text().replace("\0", " ")
+    except OSError:
+        return ""
+
+
+def family(supervisor: int, workers: int) -> tuple[int, list[int]]:
+    """The supervisor's database and its service processes, once all `workers` run."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        kids = [pid for pid in children(supervisor) if alive(pid)]
+        databases = [pid for pid in kids if "-m secantus" in command_line(pid)]
+        services = [pid for pid in kids if "-m app.service_process" in command_line(pid)]
+        if len(databases) == 1 and len(services) == workers:
+            return databases[0], services
+        time.sleep(0.1)
+    pytest.fail(f"the supervisor did not run one database and {workers} service processes")
+
+
+def connection_owner(server_port: int, client_port: int, candidates: list[int]) -> int | None:
+    """Which of `candidates` holds the server's end of our connection from `client_port`."""
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        local, remote, inode = fields[1], fields[2], fields[9]
+        if (int(local.split(":")[1], 16), int(remote.split(":")[1], 16)) != (
+                server_port, client_port):
+            continue
+        for pid in candidates:
+            with contextlib.suppress(OSError):
+                for fd in Path(f"/proc/{pid}/fd").iterdir():
+                    with contextlib.suppress(OSError):
+                        if os.readlink(fd) == f"socket:[{inode}]":
+                            return pid
+    return None
+
+
+def answered_by(port: int, key: str, query: str,
+                candidates: list[int]) -> tuple[int | None, int, dict[str, object]]:
+    """(the service process that answered, HTTP status, body), on a new connection
+    (kept open until we know whose it is: each lands on whichever process accepts first).
+    """
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        connection.request("POST", "/graphql", body=json.dumps({"query": query}),
+                           headers={"Authorization": f"Bearer {key}",
+                                    "Content-Type": "application/json"})
+        response = connection.getresponse()
+        body = json.loads(response.read())
+        assert connection.sock is not None
+        owner = connection_owner(port, connection.sock.getsockname()[1], candidates)
+        return owner, response.status, body
+    finally:
+        connection.close()
+
+
+def until_each_answers(port: int, key: str, query: str, pids: list[int],
+                       status: int) -> dict[int, dict[str, object]]:
+    """Ask until each of `pids` has answered with `status`; their answers."""
+    answers: dict[int, dict[str, object]] = {}
+    deadline = time.monotonic() + 120
+    while set(answers) != set(pids) and time.monotonic() < deadline:
+        owner, got, body = answered_by(port, key, query, pids)
+        if owner is not None and got == status:
+            answers[owner] = body
+    assert set(answers) == set(pids), f"only {sorted(answers)} of {pids} answered {status}"
+    return answers
+
+
+COUNT = "{ customers { totalCount } }"
+
+
+def test_workers_share_one_database_and_a_killed_one_is_replaced(tmp_path: Path) -> None:
+    port = free_port()
+    service = start_service(tmp_path, port, workers=2)
+    database_pid, workers = family(service.pid, 2)
+    key = (tmp_path / "demo-api-key").read_text().strip()  # made once, by the supervisor
+    created = ask(port, key, 'mutation { customerCreate(input: {name: "ABC"}) '
+                             "{ userErrors { code } } }")
+    assert created.json() == {"data": {"customerCreate": {"userErrors": []}}}
+    # Both processes serve, from the one database.
+    answers = until_each_answers(port, key, COUNT, workers, 200)
+    assert all(body == {"data": {"customers": {"totalCount": 1}}} for body in answers.values())
+
+    victim, survivor = workers
+    os.kill(victim, signal.SIGKILL)
+    for _ in range(5):  # the survivor takes every connection meanwhile
+        assert ask(port, key, COUNT).json() == {"data": {"customers": {"totalCount": 1}}}
+    _, replaced = family(service.pid, 2)
+    assert victim not in replaced
+    assert survivor in replaced
+    (replacement,) = set(replaced) - {survivor}
+    answers = until_each_answers(port, key, COUNT, [replacement], 200)
+    assert answers[replacement] == {"data": {"customers": {"totalCount": 1}}}
+    assert alive(database_pid)  # a service process's death leaves the database alone
+
+    service.terminate()
+    output, _ = service.communicate(timeout=60)
+    assert service.returncode == 0, output
+    assert f"service process 0 (pid {victim}) exited with code -9" in output or \
+        f"service process 1 (pid {victim}) exited with code -9" in output
+    assert output.count("Created organization 'demo'") == 1
+    assert "stopped the embedded database" in output
+    assert not any(alive(pid) for pid in [database_pid, survivor, replacement])
+    assert not (tmp_path / "db.uri").exists()
+
+
+def test_killed_supervisor_takes_database_and_workers_along(tmp_path: Path) -> None:
+    port = free_port()
+    service = start_service(tmp_path, port, workers=2)
+    database_pid, workers = family(service.pid, 2)
+    service.kill()  # SIGKILL: no shutdown code runs in the supervisor
+    service.communicate(timeout=10)
+    deadline = time.monotonic() + 60
+    while any(alive(pid) for pid in [database_pid, *workers]) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not alive(database_pid), "the embedded database outlived its supervisor"
+    assert not any(alive(pid) for pid in workers), "a service process outlived its supervisor"
+    # Nothing holds the port or the data: a new supervisor starts afresh on both.
+    service = start_service(tmp_path, port, workers=2)
+    key = (tmp_path / "demo-api-key").read_text().strip()
+    assert ask(port, key, COUNT).json() == {"data": {"customers": {"totalCount": 0}}}
+    service.terminate()
+    service.communicate(timeout=60)
+
+
+def test_a_database_restart_is_seen_by_every_worker(tmp_path: Path) -> None:
+    port = free_port()
+    service = start_service(tmp_path, port, workers=2)
+    database_pid, workers = family(service.pid, 2)
+    key = (tmp_path / "demo-api-key").read_text().strip()
+    until_each_answers(port, key, COUNT, workers, 200)
+    database_port = urlsplit((tmp_path / "db.uri").read_text().strip()).port
+    assert database_port is not None
+
+    # Hold the database's port while it is down, so that it stays down until we let go:
+    # the supervisor is paused so that it cannot restart the server before we hold it.
+    os.kill(service.pid, signal.SIGSTOP)
+    blocker = socket.socket()
+    try:
+        blocker.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        os.kill(database_pid, signal.SIGKILL)
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                blocker.bind(("127.0.0.1", database_port))
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "the database's port was not freed"
+                time.sleep(0.05)
+        blocker.listen(1)
+    finally:
+        os.kill(service.pid, signal.SIGCONT)
+    try:
+        answers = until_each_answers(port, key, COUNT, workers, 503)
+        for body in answers.values():
+            assert body["errors"][0]["extensions"]["code"] == "DATABASE_UNAVAILABLE"  # type: ignore[index]
+    finally:
+        blocker.close()
+    answers = until_each_answers(port, key, COUNT, workers, 200)
+    assert all(body == {"data": {"customers": {"totalCount": 0}}} for body in answers.values())
+    restarted, same_workers = family(service.pid, 2)
+    assert restarted != database_pid
+    assert sorted(same_workers) == sorted(workers)  # the processes lived through it
+
+    service.terminate()
+    output, _ = service.communicate(timeout=60)
+    for pid in workers:  # each was told by the supervisor, not left to find out
+        assert f"service process {pid}: the database is down" in output, output
+        assert f"service process {pid}: the database is back" in output, output
+    assert not alive(restarted)
