@@ -7,15 +7,23 @@ the GraphQL/raw ratios and the database commands per request (page of 10 vs
 100). Not a test: it prints figures.
 
     .venv/bin/python bench/query_bench.py [--seconds 20] [--customers 10000]
+        [--workers 1,2 [--rounds 3]]
+
+`--workers 1,2` runs the service with 1, then 2 processes (`sitebook serve
+--workers N`), in turns for `--rounds` rounds, and prints the medians side by
+side with the CPU each part used per request (service processes, database,
+this benchmark's own client).
 """
 
 import argparse
 import asyncio
+import contextlib
 import os
 import random
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -96,11 +104,45 @@ async def seed(uri: str, customers: int) -> tuple[str, list[PydanticObjectId]]:
     return key, ids
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU a live process has used (0 once it has gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def descendants(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        with contextlib.suppress(OSError):
+            for child in (task / "children").read_text().split():
+                found += [int(child), *descendants(int(child))]
+    return found
+
+
+class CpuProbe:
+    """CPU seconds used by the service's processes, the database and this process."""
+
+    def __init__(self, service: int, database: int) -> None:
+        self.service = [service, *descendants(service)]
+        self.database = database
+
+    def sample(self) -> dict[str, float]:
+        own = os.times()
+        return {"service": sum(cpu_seconds(pid) for pid in self.service),
+                "database": cpu_seconds(self.database),
+                "client": own.user + own.system}
+
+
 async def measure(
-    label: str, seconds: float, call: Callable[[], Awaitable[None]]
+    label: str, seconds: float, call: Callable[[], Awaitable[None]],
+    probe: CpuProbe | None = None,
 ) -> dict[str, float]:
     latencies: list[float] = []
     deadline = time.perf_counter() + seconds
+    cpu_before = probe.sample() if probe else {}
 
     async def worker() -> None:
         while time.perf_counter() < deadline:
@@ -117,8 +159,14 @@ async def measure(
         "p99": latencies[int(len(latencies) * 0.99) - 1] * 1000,
         "rps": len(latencies) / elapsed,
     }
+    cpu = ""
+    if probe:  # CPU milliseconds per request, by part
+        for part, used in probe.sample().items():
+            result[f"cpu {part}"] = (used - cpu_before[part]) * 1000 / len(latencies)
+        cpu = "  cpu/req " + "  ".join(f"{part} {result[f'cpu {part}']:5.1f} ms"
+                                       for part in cpu_before)
     print(f"  {label:<34} p50 {result['p50']:8.2f} ms  p99 {result['p99']:8.2f} ms  "
-          f"{result['rps']:8.1f} req/s", flush=True)
+          f"{result['rps']:8.1f} req/s{cpu}", flush=True)
     return result
 
 
@@ -228,33 +276,85 @@ async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--customers", type=int, default=10_000)
+    parser.add_argument("--workers", default="1",
+                        help="service processes to compare, comma-separated (e.g. 1,2)")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="turns at each --workers count, interleaved")
     args = parser.parse_args()
+    workers = [int(n) for n in args.workers.split(",")]
 
     with embedded_database() as uri:
         started = time.perf_counter()
         key, ids = await seed(uri, args.customers)
         print(f"seeded {args.customers} customers x 3 sites in "
               f"{time.perf_counter() - started:.1f}s", flush=True)
-        await run(uri, key, ids, args.seconds)
+        await run(uri, key, ids, args.seconds, workers, args.rounds)
 
 
-async def run(uri: str, key: str, ids: list[PydanticObjectId], seconds: float) -> None:
+def database_pid() -> int:
+    """The embedded server embedded_database() started, a child of this process."""
+    (pid,) = [child for child in descendants(os.getpid())
+              if "secantus" in Path(f"/proc/{child}/cmdline").read_text()]
+    return pid
+
+
+def started(log_file: str) -> int:
+    """Service processes that have logged their startup."""
+    return Path(log_file).read_text().count("Application startup complete")
+
+
+async def serve_and_measure(
+    uri: str, key: str, ids: list[PydanticObjectId], seconds: float, workers: int
+) -> dict[str, dict[str, float]]:
     port = free_port()
     env = {**os.environ, "MONGODB_URI": uri, "SITEBOOK_DATABASE": DATABASE}
-    service = subprocess.Popen(  # noqa: ASYNC220 - our own console script, started once
-        [str(Path(sys.executable).parent / "sitebook"), "serve", "--port", str(port)],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    try:
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30,
-                                     limits=httpx.Limits(max_connections=CONCURRENCY)) as http:
-            await until_ready(http)
-            print(f"\nGraphQL over HTTP (uvicorn), concurrency {CONCURRENCY}, {seconds:.0f}s each")
-            graphql = {label: await measure(label, seconds, call)
-                       for label, call in graphql_calls(http, key, ids).items()}
-    finally:
-        service.terminate()
-        service.wait()
+    with tempfile.NamedTemporaryFile("w+") as log:
+        service = subprocess.Popen(  # noqa: ASYNC220 - our own console script
+            [str(Path(sys.executable).parent / "sitebook"), "serve", "--port", str(port),
+             "--workers", str(workers)],
+            env=env, stdout=log, stderr=subprocess.STDOUT,
+        )
+        try:
+            async with httpx.AsyncClient(
+                    base_url=f"http://127.0.0.1:{port}", timeout=30,
+                    limits=httpx.Limits(max_connections=CONCURRENCY)) as http:
+                await until_ready(http)
+                # Every process up before the clock starts (readyz answers from the first).
+                for _ in range(1200):
+                    if started(log.name) >= workers:
+                        break
+                    await asyncio.sleep(0.1)
+                print(f"\nGraphQL over HTTP (uvicorn), {workers} service process(es), "
+                      f"concurrency {CONCURRENCY}, {seconds:.0f}s each", flush=True)
+                probe = CpuProbe(service.pid, database_pid())
+                return {label: await measure(label, seconds, call, probe)
+                        for label, call in graphql_calls(http, key, ids).items()}
+        finally:
+            service.terminate()
+            service.wait()
+
+
+async def run(uri: str, key: str, ids: list[PydanticObjectId], seconds: float,
+              workers: list[int], rounds: int) -> None:
+    turns: dict[int, list[dict[str, dict[str, float]]]] = {n: [] for n in workers}
+    for _ in range(rounds):
+        for n in workers:  # interleaved: the machine's other load falls on each alike
+            turns[n].append(await serve_and_measure(uri, key, ids, seconds, n))
+    medians = {n: {label: {figure: statistics.median(turn[label][figure] for turn in runs)
+                           for figure in runs[0][label]}
+                   for label in runs[0]}
+               for n, runs in turns.items()}
+    graphql = medians[workers[0]]
+    if len(workers) > 1:
+        print(f"\nservice processes compared, medians of {rounds} interleaved round(s); "
+              f"cpu in ms per request")
+        for label in graphql:
+            for n in workers:
+                m = medians[n][label]
+                print(f"  {label:<26} x{n}  p50 {m['p50']:8.2f} ms  p99 {m['p99']:8.2f} ms  "
+                      f"{m['rps']:7.1f} req/s ({m['rps'] / graphql[label]['rps']:4.2f}x)  "
+                      f"cpu service {m['cpu service']:5.1f}  database "
+                      f"{m['cpu database']:5.1f}  client {m['cpu client']:5.1f}")
 
     client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(uri, tz_aware=True)
     org = await client[DATABASE]["organizations"].find_one({"slug": "bench"})
