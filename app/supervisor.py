@@ -129,7 +129,13 @@ class ServiceProcesses:
                           f" in {slot.not_before - now:.1f} s" if slot.not_before > now else "")
                 self._forget(slot)
             if now >= slot.not_before:
-                self._start(slot)
+                try:
+                    self._start(slot)
+                except OSError as exc:  # e.g. out of memory or processes: try again later
+                    log.error("starting service process %d failed (%s); trying again in "
+                              "%.1f s", slot.number, exc, slot.backoff)
+                    slot.not_before = now + slot.backoff
+                    slot.backoff = min(2 * slot.backoff, MAX_BACKOFF)
 
     async def stop(self) -> None:
         """SIGTERM to every process; SIGKILL to those still running after STOP_TIMEOUT."""
