@@ -10,8 +10,13 @@ goes down and comes back, so each answers 503 meanwhile. Everything it starts
 gets SIGTERM when it exits, even by SIGKILL (PR_SET_PDEATHSIG), so nothing is
 orphaned.
 
-A shared socket, not SO_REUSEPORT: connections waiting in the backlog of a
-process that died are still accepted by the others.
+Each process gets its own listening socket on the port (SO_REUSEPORT), made
+here and handed over: the kernel spreads connections over the processes. One
+shared socket spreads them badly: asyncio accepts every waiting connection at
+each wake-up, so the first process awake took 7 or 8 of a client's 8
+keep-alive connections (measured), and the others idled. The price: a process
+that dies resets the connections still waiting in its own queue; new ones go
+to the others as soon as it has exited.
 """
 
 import asyncio
@@ -56,9 +61,10 @@ class _Slot:
 
 @dataclass
 class ServiceProcesses:
-    """N service processes sharing `listener`, kept running until stop()."""
+    """N service processes on host:port, kept running until stop()."""
 
-    listener: socket.socket
+    host: str
+    port: int
     count: int
     uri: str
     down: bool = False
@@ -81,15 +87,16 @@ class ServiceProcesses:
             os.write(slot.control, state)
 
     def _start(self, slot: _Slot) -> None:
+        listener = listen(self.host, self.port, reuse_port=True)
         read_end, write_end = os.pipe()
         os.set_blocking(write_end, False)  # never wait for a process that does not read
         env = {**os.environ, "MONGODB_URI": self.uri}
         try:
             slot.process = subprocess.Popen(  # noqa: S603 - fixed argv, no shell
                 [sys.executable, "-m", "app.service_process",
-                 "--socket-fd", str(self.listener.fileno()), "--control-fd", str(read_end)],
+                 "--socket-fd", str(listener.fileno()), "--control-fd", str(read_end)],
                 env=env,
-                pass_fds=(self.listener.fileno(), read_end),
+                pass_fds=(listener.fileno(), read_end),
                 stdin=subprocess.DEVNULL,
                 preexec_fn=_die_with_parent if sys.platform == "linux" else None,
             )
@@ -97,6 +104,9 @@ class ServiceProcesses:
             os.close(write_end)
             raise
         finally:
+            # The process holds the only copy: when it exits, the kernel stops
+            # sending it connections at once.
+            listener.close()
             os.close(read_end)
         slot.control = write_end
         slot.started = time.monotonic()
@@ -160,10 +170,11 @@ class ServiceProcesses:
             self._forget(slot)
 
 
-def listen(host: str, port: int) -> socket.socket:
-    """The socket every service process accepts on (as uvicorn binds its own)."""
+def listen(host: str, port: int, *, reuse_port: bool) -> socket.socket:
+    """A listening socket on host:port (backlog as uvicorn's)."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    listener = socket.create_server((host, port), family=family, backlog=2048)
+    listener = socket.create_server((host, port), family=family, backlog=2048,
+                                    reuse_port=reuse_port)
     listener.set_inheritable(True)
     return listener
 
@@ -184,8 +195,10 @@ async def supervise(settings: Settings, host: str, port: int, count: int) -> Non
             await ensure_demo_org(settings)
         uri = settings.mongodb_uri or (database.embedded.uri if database.embedded else None)
         assert uri is not None
-        listener = listen(host, port)
-        processes = ServiceProcesses(listener, count, uri)
+        # The port must be free, not shared with another service's SO_REUSEPORT
+        # sockets (as it would be by a second `serve --workers` on it): an error here.
+        listen(host, port, reuse_port=False).close()
+        processes = ServiceProcesses(host, port, count, uri)
         database.listeners.append(processes.tell)
         watch = asyncio.create_task(database.watch())
         log.info("serving http://%s:%d with %d service processes", host, port, count)
@@ -197,7 +210,6 @@ async def supervise(settings: Settings, host: str, port: int, count: int) -> Non
         finally:
             log.info("stopping %d service processes", count)
             await processes.stop()
-            listener.close()
             watch.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await watch

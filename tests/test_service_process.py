@@ -275,7 +275,10 @@ def test_workers_share_one_database_and_a_killed_one_is_replaced(tmp_path: Path)
 
     victim, survivor = workers
     os.kill(victim, signal.SIGKILL)
-    for _ in range(5):  # the survivor takes every connection meanwhile
+    deadline = time.monotonic() + 30
+    while alive(victim) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    for _ in range(5):  # once it has exited, the survivor takes every new connection
         assert ask(port, key, COUNT).json() == {"data": {"customers": {"totalCount": 1}}}
     _, replaced = family(service.pid, 2)
     assert victim not in replaced
