@@ -2,9 +2,10 @@
 
     python -m app.service_process --socket-fd FD --control-fd FD
 
-It serves the app under uvicorn on the supervisor's listening socket, with the
-database at MONGODB_URI (the supervisor's), and follows the database's state on
-the control pipe (see Database.follow). Not a command for people.
+It serves the app under uvicorn on the socket the supervisor bound for it (it
+listens once the app has started), with the database at MONGODB_URI (the
+supervisor's), and follows the database's state on the control pipe (see
+Database.follow). Not a command for people.
 """
 
 import argparse

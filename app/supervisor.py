@@ -10,8 +10,10 @@ goes down and comes back, so each answers 503 meanwhile. Everything it starts
 gets SIGTERM when it exits, even by SIGKILL (PR_SET_PDEATHSIG), so nothing is
 orphaned.
 
-Each process gets its own listening socket on the port (SO_REUSEPORT), made
-here and handed over: the kernel spreads connections over the processes. One
+Each process gets its own socket on the port (SO_REUSEPORT), bound here and
+handed over; it listens once its app has started (uvicorn listens after the
+lifespan), so no connection waits for a process still starting, and the kernel
+spreads connections over the processes that listen. One
 shared socket spreads them badly: asyncio accepts every waiting connection at
 each wake-up, so the first process awake took 7 or 8 of a client's 8
 keep-alive connections (measured), and the others idled. The price: a process
@@ -87,7 +89,7 @@ class ServiceProcesses:
             os.write(slot.control, state)
 
     def _start(self, slot: _Slot) -> None:
-        listener = listen(self.host, self.port, reuse_port=True)
+        listener = bound(self.host, self.port)
         read_end, write_end = os.pipe()
         os.set_blocking(write_end, False)  # never wait for a process that does not read
         env = {**os.environ, "MONGODB_URI": self.uri}
@@ -170,13 +172,22 @@ class ServiceProcesses:
             self._forget(slot)
 
 
-def listen(host: str, port: int, *, reuse_port: bool) -> socket.socket:
-    """A listening socket on host:port (backlog as uvicorn's)."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    listener = socket.create_server((host, port), family=family, backlog=2048,
-                                    reuse_port=reuse_port)
-    listener.set_inheritable(True)
-    return listener
+def _family(host: str) -> socket.AddressFamily:
+    return socket.AF_INET6 if ":" in host else socket.AF_INET
+
+
+def bound(host: str, port: int) -> socket.socket:
+    """A socket bound to host:port with SO_REUSEPORT, not listening yet."""
+    sock = socket.socket(_family(host), socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    sock.set_inheritable(True)
+    return sock
 
 
 async def supervise(settings: Settings, host: str, port: int, count: int) -> None:
@@ -197,7 +208,7 @@ async def supervise(settings: Settings, host: str, port: int, count: int) -> Non
         assert uri is not None
         # The port must be free, not shared with another service's SO_REUSEPORT
         # sockets (as it would be by a second `serve --workers` on it): an error here.
-        listen(host, port, reuse_port=False).close()
+        socket.create_server((host, port), family=_family(host)).close()
         processes = ServiceProcesses(host, port, count, uri)
         database.listeners.append(processes.tell)
         watch = asyncio.create_task(database.watch())
