@@ -304,7 +304,9 @@ def test_killed_supervisor_takes_database_and_workers_along(tmp_path: Path) -> N
     service = start_service(tmp_path, port, workers=2)
     database_pid, workers = family(service.pid, 2)
     service.kill()  # SIGKILL: no shutdown code runs in the supervisor
-    service.communicate(timeout=10)
+    # Its output ends once the service processes, which share it, have stopped too
+    # (gracefully: each finishes what it was doing against a database that is gone).
+    service.communicate(timeout=120)
     deadline = time.monotonic() + 60
     while any(alive(pid) for pid in [database_pid, *workers]) and time.monotonic() < deadline:
         time.sleep(0.1)
