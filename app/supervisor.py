@@ -1,24 +1,23 @@
 """`sitebook serve --workers N`: one supervisor, one database, N service processes.
 
 The supervisor opens the database once (starting the embedded server when
-MONGODB_URI is unset), creates the indexes and the demo organization, binds the
-listening socket, then starts N service processes (app.service_process) that
-all accept on that one socket and connect to that one database. It replaces a
-service process that dies, restarts the embedded server as `sitebook serve`
-does, and tells every service process through its own pipe when the database
-goes down and comes back, so each answers 503 meanwhile. Everything it starts
-gets SIGTERM when it exits, even by SIGKILL (PR_SET_PDEATHSIG), so nothing is
-orphaned.
+MONGODB_URI is unset), creates the indexes and the demo organization, checks
+that the port is free, then starts N service processes (app.service_process)
+on it, all connected to that one database. It replaces a service process that
+dies, restarts the embedded server as `sitebook serve` does, and tells every
+service process through its own pipe when the database goes down and comes
+back, so each answers 503 meanwhile. Everything it starts gets SIGTERM when it
+exits, even by SIGKILL (PR_SET_PDEATHSIG), so nothing is orphaned.
 
 Each process gets its own socket on the port (SO_REUSEPORT), bound here and
 handed over; it listens once its app has started (uvicorn listens after the
 lifespan), so no connection waits for a process still starting, and the kernel
-spreads connections over the processes that listen. One
-shared socket spreads them badly: asyncio accepts every waiting connection at
-each wake-up, so the first process awake took 7 or 8 of a client's 8
-keep-alive connections (measured), and the others idled. The price: a process
-that dies resets the connections still waiting in its own queue; new ones go
-to the others as soon as it has exited.
+spreads connections over the processes that listen. One shared socket spreads
+them badly: asyncio accepts every waiting connection at each wake-up, so the
+first process awake took 7 or 8 of a client's 8 keep-alive connections
+(measured), and the others idled. The price: a process that dies resets the
+connections still waiting in its own queue; new ones go to the others as soon
+as it has exited.
 """
 
 import asyncio
