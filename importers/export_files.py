@@ -15,8 +15,8 @@ from typing import IO
 
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from importers.export_rows import Money, Value, header, headers
-from importers.fields import FIELDS, Entity
+from importers.export_rows import Money, Value, headers
+from importers.fields import FIELDS, Entity, custom_header
 from importers.rows import neutralize
 from importers.template import (
     LISTS_SHEET,
@@ -82,7 +82,8 @@ class XlsxExport:
         self._end()
         targets = FIELDS[entity]
         self.stream.begin_sheet(title, [column_width(t) for t in targets]
-                                + [max(14, len(label) + 4) for label in custom_labels],
+                                + [max(14, len(custom_header(label)) + 4)
+                                   for label in custom_labels],
                                 freeze_header=True)
         self.open = True
         for column, target in enumerate(targets, start=1):
@@ -132,8 +133,8 @@ class CsvExport:
         self.writer = csv.writer(out)
 
     def begin(self, title: str, entity: Entity, custom_labels: list[str]) -> None:
-        self.writer.writerow([neutralize(header(f, self.customer_label))
-                              for f in FIELDS[entity]] + [neutralize(c) for c in custom_labels])
+        self.writer.writerow([neutralize(h) for h in headers(entity, self.customer_label,
+                                                            custom_labels)])
 
     @staticmethod
     def _text(value: Value) -> str | None:
