@@ -17,7 +17,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from importers.export_rows import Money, Value, headers
 from importers.fields import FIELDS, Entity, custom_header
-from importers.rows import neutralize
+from importers.rows import NEUTRALIZED_STARTS, neutralize
 from importers.template import (
     LISTS_SHEET,
     column_validation,
@@ -110,8 +110,11 @@ class XlsxExport:
         return value  # a date (a yyyy-mm-dd date cell) or None
 
     def append(self, row: list[Value]) -> None:
-        cell = self._cell
-        self.stream.row([cell(value) for value in row])
+        # Text and empty cells, most of a row, without a call each (neutralize, inlined).
+        cell, starts = self._cell, NEUTRALIZED_STARTS
+        self.stream.row([(("'" + value if value.startswith(starts) else value)
+                          if type(value) is str else value if value is None else cell(value))
+                         for value in row])
 
     def save(self) -> None:
         self._end()

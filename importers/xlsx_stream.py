@@ -169,13 +169,23 @@ class XlsxStream:
             self._column(len(cells) - 1)
         letters = self._letters
         parts = [f'<row r="{number}">']
+        text_style = f' s="{style.value}"' if style else ""
         for index, value in enumerate(cells):
             if value is None:
                 continue
             kind = type(value)
             ref = letters[index] + number
-            if kind is str:
-                parts.append(_text_cell(ref, value, style))  # type: ignore[arg-type]
+            if kind is str:  # most cells: _text_cell, inlined
+                if not value:
+                    continue
+                if "&" in value or "<" in value or ">" in value:  # type: ignore[operator]
+                    value = escape(value)  # type: ignore[arg-type]
+                if value[0].isspace() or value[-1].isspace():  # type: ignore[index]
+                    parts.append(f'<c r="{ref}"{text_style} t="inlineStr"><is>'
+                                 f'<t xml:space="preserve">{value}</t></is></c>')
+                else:
+                    parts.append(f'<c r="{ref}"{text_style} t="inlineStr"><is><t>{value}</t>'
+                                 "</is></c>")
             elif kind is float or kind is int:
                 parts.append(f'<c r="{ref}"><v>{value!r}</v></c>')
             elif kind is Styled:
