@@ -1,5 +1,5 @@
-"""Export files, written a row at a time to a temporary file: XLSX in
-openpyxl's write-only mode, or CSV in UTF-8 with a BOM (so Excel reads accents
+"""Export files, written a row at a time to a temporary file: XLSX streamed
+into its zip (importers/xlsx_stream), or CSV in UTF-8 with a BOM (so Excel reads accents
 right). Memory stays flat whatever the number of rows.
 
 Cells a person can use, that the import reads back unchanged: dates are date
@@ -11,18 +11,13 @@ included.
 
 import csv
 from decimal import Decimal
-from typing import IO, Any
+from typing import IO
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.comments import Comment
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+from openpyxl.worksheet.datavalidation import DataValidation
 
-from importers.export_rows import Money, Value, header
-from importers.fields import FIELDS, Entity
-from importers.rows import neutralize
+from importers.export_rows import Money, Value, headers
+from importers.fields import FIELDS, Entity, custom_header
+from importers.rows import NEUTRALIZED_STARTS, neutralize
 from importers.template import (
     LISTS_SHEET,
     column_validation,
@@ -30,6 +25,7 @@ from importers.template import (
     instruction_lines,
     list_columns,
 )
+from importers.xlsx_stream import MONEY_STYLES, Cell, Style, Styled, XlsxStream
 
 # ISO 4217 minor units that are not 2 (the others, AUD, USD, EUR..., show cents).
 _CURRENCY_DECIMALS = {
@@ -37,7 +33,6 @@ _CURRENCY_DECIMALS = {
                      "UGX", "UYI", "VND", "VUV", "XAF", "XOF", "XPF"), 0),
     **dict.fromkeys(("BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"), 3),
 }
-DATE_FORMAT = "yyyy-mm-dd"
 
 
 def currency_decimals(currency: str) -> int:
@@ -58,76 +53,77 @@ def money_text(money: Money) -> str:
 
 
 class XlsxExport:
-    """A workbook of one sheet per entity; with `lists`, the whole standard
-    template (Instructions, drop-down lists, a hidden Lists sheet).
+    """A workbook of one sheet per entity, streamed to `out` (importers/xlsx_stream);
+    with `lists`, the whole standard template (Instructions, drop-down lists, a
+    hidden Lists sheet).
     """
 
-    def __init__(self, customer_label: str, lists: dict[str, list[str]] | None = None) -> None:
+    def __init__(self, customer_label: str, out: IO[bytes],
+                 lists: dict[str, list[str]] | None = None) -> None:
         self.customer_label = customer_label
-        self.workbook = Workbook(write_only=True)
-        self.sheet: WriteOnlyWorksheet | None = None
+        self.stream = XlsxStream(out)
+        self.open = False
+        self.validations: list[DataValidation] = []
         self.ranges: dict[str, str] = {}
         self.lists = lists
-        self._formats: dict[str, Any] = {}
         if lists is not None:
-            instructions = self.workbook.create_sheet("Instructions")
-            instructions.column_dimensions["A"].width = 110
+            self.stream.begin_sheet("Instructions", widths=[110])
             for index, line in enumerate(instruction_lines(customer_label)):
-                cell = WriteOnlyCell(instructions, neutralize(line))
-                if index == 0:
-                    cell.font = Font(bold=True, size=14)
-                instructions.append([cell])
+                self.stream.row([neutralize(line)], Style.TITLE if index == 0 else Style.DEFAULT)
+            self.stream.end_sheet()
             self.list_rows, self.ranges = list_columns(lists)
 
+    def _end(self) -> None:
+        if self.open:
+            self.stream.end_sheet(self.validations)
+            self.open, self.validations = False, []
+
     def begin(self, title: str, entity: Entity, custom_labels: list[str]) -> None:
-        sheet = self.workbook.create_sheet(title)
-        sheet.freeze_panes = "A2"
-        cells = []
-        for column, target in enumerate(FIELDS[entity], start=1):
-            sheet.column_dimensions[get_column_letter(column)].width = column_width(target)
-            cell = WriteOnlyCell(sheet, neutralize(header(target, self.customer_label)))
-            cell.font = Font(bold=True)
+        self._end()
+        targets = FIELDS[entity]
+        self.stream.begin_sheet(title, [column_width(t) for t in targets]
+                                + [max(14, len(custom_header(label)) + 4)
+                                   for label in custom_labels],
+                                freeze_header=True)
+        self.open = True
+        for column, target in enumerate(targets, start=1):
             if target.description:
-                cell.comment = Comment(target.description, "sitebook")
-            cells.append(cell)
+                self.stream.comment(column - 1, target.description)
             validation = column_validation(target, column, self.ranges)
             if validation is not None:
-                sheet.data_validations.append(validation)
-        for label in custom_labels:
-            cell = WriteOnlyCell(sheet, neutralize(label))
-            cell.font = Font(bold=True)
-            cells.append(cell)
-        sheet.append(cells)
-        self.sheet = sheet
+                self.validations.append(validation)
+        self.stream.row([neutralize(label) for label in headers(
+            entity, self.customer_label, custom_labels)], Style.HEADER)
 
-    def _cell(self, value: Value) -> Any:
-        assert self.sheet is not None
-        if isinstance(value, str):
+    @staticmethod
+    def _cell(value: Value) -> Cell:
+        if type(value) is str:
             return neutralize(value)
         if isinstance(value, Money):
             number = _exact_float(value.amount)
             if number is None:
                 return money_text(value)
-            cell = WriteOnlyCell(self.sheet, number)
-            decimals = currency_decimals(value.currency)
-            cell.number_format = "#,##0" + ("." + "0" * decimals if decimals else "")
-            return cell
+            return Styled(number, MONEY_STYLES[currency_decimals(value.currency)])
         if isinstance(value, Decimal):
             number = _exact_float(value)
             return format(value, "f") if number is None else number
-        return value  # a date (openpyxl makes it a yyyy-mm-dd date cell) or None
+        return value  # a date (a yyyy-mm-dd date cell) or None
 
     def append(self, row: list[Value]) -> None:
-        assert self.sheet is not None
-        self.sheet.append([self._cell(value) for value in row])
+        # Text and empty cells, most of a row, without a call each (neutralize, inlined).
+        cell, starts = self._cell, NEUTRALIZED_STARTS
+        self.stream.row([(("'" + value if value.startswith(starts) else value)
+                          if type(value) is str else value if value is None else cell(value))
+                         for value in row])
 
-    def save(self, out: IO[bytes]) -> None:
+    def save(self) -> None:
+        self._end()
         if self.lists is not None:
-            values = self.workbook.create_sheet(LISTS_SHEET)
-            values.sheet_state = "hidden"
+            self.stream.begin_sheet(LISTS_SHEET, hidden=True)
             for row in self.list_rows:
-                values.append([neutralize(name) for name in row])
-        self.workbook.save(out)
+                self.stream.row([neutralize(name) for name in row])
+            self.stream.end_sheet()
+        self.stream.close()
 
 
 class CsvExport:
@@ -140,8 +136,8 @@ class CsvExport:
         self.writer = csv.writer(out)
 
     def begin(self, title: str, entity: Entity, custom_labels: list[str]) -> None:
-        self.writer.writerow([neutralize(header(f, self.customer_label))
-                              for f in FIELDS[entity]] + [neutralize(c) for c in custom_labels])
+        self.writer.writerow([neutralize(h) for h in headers(entity, self.customer_label,
+                                                            custom_labels)])
 
     @staticmethod
     def _text(value: Value) -> str | None:

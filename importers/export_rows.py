@@ -16,7 +16,7 @@ from typing import Any
 
 from bson import Decimal128, ObjectId
 
-from importers.fields import FIELDS, Entity, Field, FieldType, labelled_field
+from importers.fields import FIELDS, Entity, Field, FieldType, custom_header, labelled_field
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,11 @@ def header(target: Field, customer_label: str) -> str:
 
 
 def headers(entity: Entity, customer_label: str, custom_labels: list[str]) -> list[str]:
-    return [header(f, customer_label) for f in FIELDS[entity]] + custom_labels
+    """A sheet's headers: the template's, then a "Custom: <Label>" column per custom
+    field, which the import reads back as that custom field with no mapping.
+    """
+    return ([header(f, customer_label) for f in FIELDS[entity]]
+            + [custom_header(label) for label in custom_labels])
 
 
 def _yes_no(value: Any) -> str | None:

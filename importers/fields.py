@@ -337,6 +337,31 @@ FIELDS: dict[Entity, list[Field]] = {
 }
 
 
+# Custom fields as columns: a header "Custom: <Label>" (any case, spaces around
+# the colon ignored) is the custom field <Label> of an entity that keeps custom
+# fields, read with no mapping step. Exports head their custom field columns so,
+# and the template's instructions say so.
+CUSTOM_HEADER = "Custom: "
+CUSTOM_FIELD_ENTITIES = frozenset({Entity.CUSTOMERS})
+
+
+def custom_header(label: str) -> str:
+    """The header of a custom field's column: what custom_field_of_header reads back."""
+    return CUSTOM_HEADER + label
+
+
+def custom_field_of_header(entity: Entity, header: str) -> str | None:
+    """The custom field (`custom:<Label>`) a column's header names, if `entity`
+    keeps custom fields.
+    """
+    if entity not in CUSTOM_FIELD_ENTITIES:
+        return None
+    word, colon, label = header.partition(":")
+    if not colon or word.strip().casefold() != "custom" or not label.strip():
+        return None
+    return CUSTOM_PREFIX + label.strip()
+
+
 @cache  # read for every cell of every imported row
 def field_for(entity: Entity, key: str) -> Field | None:
     """The target field `key` of `entity`; `custom:<Label>` is a custom field."""

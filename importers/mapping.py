@@ -13,6 +13,9 @@ them) and matched against each field's label and aliases in the registry:
 - misspelt, when nothing else matched: a long word close to one of the
   registry's ("Adress", "Postocde"; rapidfuzz) is read as it, at 0.7.
 
+A header "Custom: <Label>" (fields.custom_field_of_header, what exports write)
+is the custom field <Label> of an entity that keeps custom fields, at 1.0.
+
 The values (a sample of a few hundred per column) must fit the field's kind
 (importers.value_kinds): a column whose values do not fit is not proposed.
 A field gets one column: exact matches first, columns with values before
@@ -33,12 +36,15 @@ from importers.fields import (
     ADDRESS_PARTS,
     ADDRESS_QUALIFIERS,
     BILLING,
+    CUSTOM_HEADER,
+    CUSTOM_PREFIX,
     FIELDS,
     QUALIFIED_PART_NAMES,
     SITE,
     Entity,
     Field,
     ValueKind,
+    custom_field_of_header,
     field_for,
 )
 from importers.value_kinds import fits, of_another_kind
@@ -354,8 +360,12 @@ def propose(entity: Entity, headers: list[str], values: Sequence[Sequence[str]] 
         if column not in why_not or closeness < why_not[column][0]:
             why_not[column] = (closeness, why)
 
+    customs: dict[int, str] = {}  # column -> the custom field its header names
     for index, header in enumerate(headers):
         if not header or not header.strip():
+            continue
+        if (custom := custom_field_of_header(entity, header)) is not None:
+            customs[index] = custom
             continue
         for match in _matches(entity, header, customer_label):
             target = field_for(entity, match.key)
@@ -394,6 +404,14 @@ def propose(entity: Entity, headers: list[str], values: Sequence[Sequence[str]] 
         taken[key] = candidate.column
         chosen[candidate.column] = ColumnMapping(candidate.column, key, candidate.confidence(),
                                                  candidate.reason())
+    for index, custom in customs.items():
+        if custom in taken:
+            note(index, 0, f"custom field '{custom.removeprefix(CUSTOM_PREFIX)}', but "
+                 f"'{headers[taken[custom]]}' is proposed for it")
+            continue
+        taken[custom] = index
+        chosen[index] = ColumnMapping(index, custom, 1.0, f"'{CUSTOM_HEADER.strip()}' header: "
+                                      f"custom field '{custom.removeprefix(CUSTOM_PREFIX)}'")
     found = list(chosen.values())
     found += _fallbacks(entity, headers, taken, columns)
     found.sort(key=lambda m: (m.column, m.field))
@@ -462,9 +480,11 @@ def suggest(entity: Entity, headers: list[str], values: Sequence[Sequence[str]] 
 
 def header_matches(entity: Entity, header: str, customer_label: str = "Customer") -> bool:
     """Whether `header` names a field exactly (a label, alias, qualified address
-    part or numbered name): a sign that its row is the header row.
+    part, numbered name or a custom field's header): a sign that its row is the
+    header row.
     """
-    return bool(_matches(entity, header, customer_label, partly=False))
+    return (bool(_matches(entity, header, customer_label, partly=False))
+            or custom_field_of_header(entity, header) is not None)
 
 
 def unknown_fields(entity: Entity, mapping: list[ColumnMapping]) -> list[str]:

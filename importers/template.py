@@ -12,7 +12,7 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from documents.text import xml_safe
-from importers.fields import Entity, Field, FieldType, labelled_fields, relabel
+from importers.fields import CUSTOM_HEADER, Entity, Field, FieldType, labelled_fields, relabel
 from importers.rows import neutralize
 
 # Sheets in the order they are imported: product lines name their product, and
@@ -69,6 +69,9 @@ def instruction_lines(customer_label: str) -> list[str]:
         f"and their {customer_label.lower()} by name (created when missing).",
         "4. Import the file with entity TEMPLATE. The results list every row that failed, "
         "with its sheet, row, column and reason.",
+        f"5. Custom fields: a column headed '{CUSTOM_HEADER}<name>' (e.g. "
+        f"'{CUSTOM_HEADER}Gate Code') on the {customers_title} sheet keeps its values as that "
+        f"custom field of each {customer_label.lower()}; exports write them so.",
         "",
         "Columns (* required):",
     ]

@@ -18,6 +18,7 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import IO, Any
 
+from bson import ObjectId
 from gridfs import AsyncGridFSBucket
 from pymongo import ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
@@ -49,6 +50,44 @@ SWEEP_EVERY = timedelta(minutes=5)
 
 def exports(database: AsyncDatabase[dict[str, Any]]) -> AsyncGridFSBucket:
     return AsyncGridFSBucket(database, bucket_name="exports")
+
+
+# GridFS's default chunk size, and how many chunks go to the database in one write.
+CHUNK_BYTES = 255 * 1024
+CHUNKS_PER_WRITE = 8
+
+
+def _read_chunks(source: IO[bytes], count: int) -> list[bytes]:
+    chunks: list[bytes] = []
+    while len(chunks) < count and (data := source.read(CHUNK_BYTES)):
+        chunks.append(data)
+    return chunks
+
+
+async def store_file(database: AsyncDatabase[dict[str, Any]], name: str, source: IO[bytes],
+                     metadata: dict[str, Any]) -> ObjectId:
+    """`source` as a file of the exports GridFS bucket, written a few chunks at a
+    time: PyMongo's upload_from_stream holds up to 32 MB of chunks before it
+    writes any, so an export's peak memory grew with its file. The documents
+    (and indexes) are GridFS's own, so its readers download the file as any other.
+    """
+    files, chunks = database["exports.files"], database["exports.chunks"]
+    await chunks.create_index([("files_id", 1), ("n", 1)], unique=True)
+    await files.create_index([("filename", 1), ("uploadDate", 1)])
+    file_id, written, length = ObjectId(), 0, 0
+    try:
+        while batch := await asyncio.to_thread(_read_chunks, source, CHUNKS_PER_WRITE):
+            await chunks.insert_many([{"files_id": file_id, "n": written + n, "data": data}
+                                      for n, data in enumerate(batch)])
+            written += len(batch)
+            length += sum(map(len, batch))
+        await files.insert_one({"_id": file_id, "length": length, "chunkSize": CHUNK_BYTES,
+                                "uploadDate": utcnow(), "filename": name,
+                                "metadata": metadata})
+    except BaseException:
+        await chunks.delete_many({"files_id": file_id})
+        raise
+    return file_id
 
 
 class LostLease(Exception):
@@ -186,8 +225,8 @@ class ExportRun:
             await self._write(out, label, names)
             out.seek(0)
             name = file_name(job, label)
-            file_id = await exports(self.database).upload_from_stream(
-                name, out, metadata={"org_id": job.org_id, "export_id": job.id})
+            file_id = await store_file(self.database, name, out,
+                                       {"org_id": job.org_id, "export_id": job.id})
         try:
             await self._update({"status": ExportStatus.SUCCEEDED, "file_id": file_id,
                                 "file_name": name, "finished_at": utcnow()})
@@ -204,7 +243,7 @@ class ExportRun:
             writer: CsvExport | XlsxExport = CsvExport(label, text)
         else:
             lists = await reads.template_lists(job.org_id) if len(entities) > 1 else None
-            writer = XlsxExport(label, lists)
+            writer = XlsxExport(label, out, lists)
         expected = [await reads.expected_documents(job.org_id, e, job.filter) for e in entities]
         self.total, self.read, self.written = max(sum(expected), 1), 0, 0
         for entity in entities:
@@ -217,7 +256,7 @@ class ExportRun:
                 await asyncio.to_thread(_append_all, writer, rows, [])
                 await self._progress(documents, len(rows))
         if isinstance(writer, XlsxExport):
-            await asyncio.to_thread(writer.save, out)
+            await asyncio.to_thread(writer.save)
         elif text is not None:
             text.detach()  # the temporary file stays open for the upload
 

@@ -14,6 +14,7 @@ from importers.fields import FIELDS, Entity
 from tests.conftest import Org
 from tests.exports import edited, export_file, sheet_rows, workbook_bytes
 from tests.imports import run_import
+from tests.test_import_mapping import analyze
 
 CUSTOMERS = [
     [f.label for f in FIELDS[Entity.CUSTOMERS]],
@@ -248,8 +249,8 @@ async def test_nothing_is_lost_an_export_imported_elsewhere_exports_the_same(
 
 
 CUSTOM_MAPPING = [*({"header": f.label, "field": f.key} for f in FIELDS[Entity.CUSTOMERS]),
-                  {"header": "Gate Code", "field": "custom:Gate Code"},
-                  {"header": "Key Safe", "field": "custom:Key Safe"}]
+                  {"header": "Custom: Gate Code", "field": "custom:Gate Code"},
+                  {"header": "Custom: Key Safe", "field": "custom:Key Safe"}]
 
 
 async def seed_custom_fields(org: Org) -> None:
@@ -269,7 +270,7 @@ async def test_custom_fields_are_columns_after_the_template_columns(org: Org) ->
     await seed_custom_fields(org)
     rows = sheet_rows(await export_file(org, "CUSTOMERS"))
     width = len(FIELDS[Entity.CUSTOMERS])
-    assert rows[0][width:] == ["Gate Code", "Key Safe"]
+    assert rows[0][width:] == ["Custom: Gate Code", "Custom: Key Safe"]
     by_name = {row[0]: row[width:] for row in rows[1:]}
     assert by_name["Harbour Property Management"] == ["1234", "'=A1"]
     assert by_name["Unit 4 Tenant"] == [None, "K9"]
@@ -282,22 +283,64 @@ async def test_custom_fields_import_back_with_their_custom_mapping(org: Org) -> 
     data = await export_file(org, "CUSTOMERS")
     unchanged(await run_import(org, data, "c.xlsx", entity="CUSTOMERS",
                                mapping=CUSTOM_MAPPING), 3)
-    changed = edited(data, "Customers", "Gate Code", 0, "9999")
+    changed = edited(data, "Customers", "Custom: Gate Code", 0, "9999")
     job = await run_import(org, changed, "c.xlsx", entity="CUSTOMERS", mapping=CUSTOM_MAPPING)
     assert job["totals"]["updated"] == 1, job
     assert job["totals"]["unchanged"] == 2, job
 
 
-@pytest.mark.xfail(strict=True, reason="import defect, not the export's: with no mapping the "
-                   "import proposes only registry labels and aliases, so a custom field column "
-                   "(its label as header) is not read, and its edit is silently dropped")
-async def test_custom_field_edits_import_back_with_no_mapping(org: Org) -> None:
+CUSTOM_FIELDS_QUERY = """query { customers(first: 10) { nodes { name
+  customFields { key value } } } }"""
+
+
+async def custom_fields_of(org: Org) -> dict[str, dict[str, str]]:
+    data = await org.gql(CUSTOM_FIELDS_QUERY)
+    return {c["name"]: {f["key"]: f["value"] for f in c["customFields"]}
+            for c in data["customers"]["nodes"]}
+
+
+@pytest.mark.parametrize("export_format", ["XLSX", "CSV"])
+async def test_custom_field_edits_import_back_with_no_mapping(org: Org,
+                                                              export_format: str) -> None:
+    # Exported custom field columns are headed "Custom: <Label>", which the
+    # import's proposal reads as that custom field: no mapping step.
+    await seed(org)
+    await seed_custom_fields(org)
+    data = await export_file(org, "CUSTOMERS", export_format)
+    name = f"c.{export_format.lower()}"
+    unchanged(await run_import(org, data, name, entity="CUSTOMERS"), 3)
+    changed = (csv_edited(data, "Custom: Gate Code", 0, "9999") if export_format == "CSV"
+               else edited(data, "Customers", "Custom: Gate Code", 0, "9999"))
+    job = await run_import(org, changed, name, entity="CUSTOMERS")
+    assert job["totals"]["updated"] == 1, job
+    assert job["totals"]["unchanged"] == 2, job
+    # Data row 0 is "=Risky & Co" (name order), which had no custom fields.
+    assert await custom_fields_of(org) == {
+        "=Risky & Co": {"Gate Code": "9999"},
+        "Harbour Property Management": {"Gate Code": "1234", "Key Safe": "=A1"},
+        "Unit 4 Tenant": {"Key Safe": "K9"}}
+
+
+async def test_custom_field_columns_are_proposed_and_read_by_the_template_import(
+        org: Org) -> None:
     await seed(org)
     await seed_custom_fields(org)
     data = await export_file(org, "CUSTOMERS")
-    changed = edited(data, "Customers", "Gate Code", 0, "9999")
-    job = await run_import(org, changed, "c.xlsx", entity="CUSTOMERS")
+    analysis = (await analyze(org, data, "c.xlsx", entity="CUSTOMERS"))["analysis"]
+    proposed = {s["header"]: (s["field"], s["confidence"]) for s in analysis["suggestedMapping"]}
+    assert proposed["Custom: Gate Code"] == ("custom:Gate Code", 1.0)
+    assert proposed["Custom: Key Safe"] == ("custom:Key Safe", 1.0)
+    assert analysis["unmappedColumns"] == []
+
+    template = await export_file(org, "TEMPLATE")
+    job = await run_import(org, template, "t.xlsx", entity="TEMPLATE")
+    unchanged(job, 15)
+    # The Instructions and Lists sheets are said to be skipped; no column is.
+    assert {e["node"]["code"] for e in job["rowWarnings"]["edges"]} == {"UNKNOWN_SHEET"}, job
+    changed = edited(template, "Customers", "Custom: Key Safe", 2, "K10")  # Unit 4 Tenant
+    job = await run_import(org, changed, "t.xlsx", entity="TEMPLATE")
     assert job["totals"]["updated"] == 1, job
+    assert (await custom_fields_of(org))["Unit 4 Tenant"] == {"Key Safe": "K10"}
 
 
 @pytest.mark.parametrize("label", ["Client", "Tenant"])

@@ -2,6 +2,8 @@
 its export (its fencing token is old) stores nothing.
 """
 
+import io
+import os
 from datetime import timedelta
 
 from beanie import PydanticObjectId
@@ -10,7 +12,7 @@ from starlette.applications import Starlette
 from app.auth import create_org
 from documents.base import utcnow
 from documents.export_job import ExportFormat, ExportJob, ExportStatus
-from resolvers.export_worker import ExportRun
+from resolvers.export_worker import CHUNK_BYTES, CHUNKS_PER_WRITE, ExportRun, exports, store_file
 from schema.ids import to_global_id
 from tests.conftest import Org
 from tests.exports import finished
@@ -55,3 +57,19 @@ async def test_a_worker_that_lost_its_export_stores_nothing(app: Starlette) -> N
     assert raw["status"] == ExportStatus.RUNNING
     assert raw.get("file_id") is None
     assert await database["exports.files"].count_documents({"metadata.export_id": job.id}) == 0
+
+
+async def test_a_file_of_many_chunk_writes_is_stored_whole(org: Org) -> None:
+    # Export files go to GridFS a few chunks at a time (PyMongo's upload holds up
+    # to 32 MB first): a file of several writes, and an odd last chunk, reads
+    # back whole through GridFS's own reader.
+    database = ExportJob.collection().database
+    data = os.urandom(CHUNK_BYTES * (2 * CHUNKS_PER_WRITE + 1) + 7)
+    file_id = await store_file(database, "big.csv", io.BytesIO(data), {"note": "test"})
+    stream = await exports(database).open_download_stream(file_id)
+    assert stream.filename == "big.csv"
+    assert await stream.read() == data
+    assert await database["exports.chunks"].count_documents({"files_id": file_id}) == (
+        2 * CHUNKS_PER_WRITE + 2)
+    empty = await store_file(database, "empty.csv", io.BytesIO(b""), {})
+    assert await (await exports(database).open_download_stream(empty)).read() == b""
