@@ -64,6 +64,17 @@ def text_limit(field: str) -> int:
     return NOTES_LIMIT if field in LONG_TEXT_FIELDS else TEXT_LIMIT
 
 
+def custom_key_problem(key: str) -> str | None:
+    """Why `key` cannot name a custom field, or None. Keys are stored as field
+    names of a subdocument, where "$" starts an operator and "." a path.
+    """
+    if key.startswith("$") or "." in key:
+        return "A custom field key may not start with '$' or hold a '.'."
+    if len(key) > CUSTOM_FIELD_KEY_LIMIT:
+        return f"A custom field key has at most {CUSTOM_FIELD_KEY_LIMIT} characters."
+    return None
+
+
 def xml_safe(value: str) -> str:
     """`value` without the characters an XLSX cell cannot hold (for files we write
     from what is already stored, whatever it holds).

@@ -14,6 +14,8 @@ from decimal import Decimal
 from enum import StrEnum
 from functools import cache
 
+from documents.text import custom_key_problem
+
 
 class Entity(StrEnum):
     CUSTOMERS = "CUSTOMERS"
@@ -354,21 +356,37 @@ def custom_field_of_header(entity: Entity, header: str) -> str | None:
     """The custom field (`custom:<Label>`) a column's header names, if `entity`
     keeps custom fields.
     """
-    if entity not in CUSTOM_FIELD_ENTITIES:
-        return None
     word, colon, label = header.partition(":")
-    if not colon or word.strip().casefold() != "custom" or not label.strip():
+    if not colon or word.strip().casefold() != "custom":
         return None
-    return CUSTOM_PREFIX + label.strip()
+    key = CUSTOM_PREFIX + label.strip()
+    return key if field_for(entity, key) is not None else None
 
 
 @cache  # read for every cell of every imported row
 def field_for(entity: Entity, key: str) -> Field | None:
-    """The target field `key` of `entity`; `custom:<Label>` is a custom field."""
+    """The target field `key` of `entity`; `custom:<Label>` is a custom field of
+    an entity that keeps them, when <Label> can be a custom field's key.
+    """
     if key.startswith(CUSTOM_PREFIX):
         label = key[len(CUSTOM_PREFIX):].strip()
-        return Field(CUSTOM_PREFIX + label, label) if label else None
+        if entity not in CUSTOM_FIELD_ENTITIES or not label or custom_key_problem(label):
+            return None
+        return Field(CUSTOM_PREFIX + label, label)
     return next((f for f in FIELDS[entity] if f.key == key), None)
+
+
+def unknown_field_reason(entity: Entity, key: str) -> str:
+    """Why `key` names no field of `entity` (see field_for), for a person."""
+    if key.startswith(CUSTOM_PREFIX):
+        if entity not in CUSTOM_FIELD_ENTITIES:
+            return (f"{key!r}: only customers keep custom fields, "
+                    f"{entity.value.replace('_', ' ')} do not.")
+        label = key[len(CUSTOM_PREFIX):].strip()
+        if not label:
+            return f"{key!r} names no custom field: put its name after {CUSTOM_PREFIX!r}."
+        return f"{key!r}: {custom_key_problem(label)}"
+    return f"{key!r} is not a {entity.value} field."
 
 
 # The registry speaks of "Customer"; an organization may call them something

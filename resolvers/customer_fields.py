@@ -8,7 +8,7 @@ from typing import Any
 
 from documents.customer import Address, Customer
 from documents.lookups import CustomerType, LeadSource, Lookup, PaymentTerm, PriceLevel, User
-from documents.text import CUSTOM_FIELDS_LIMIT, name_key
+from documents.text import CUSTOM_FIELDS_LIMIT, custom_key_problem, name_key
 from resolvers.actor import Actor
 from resolvers.billing import billing_arrangement
 from resolvers.errors import ErrorCode, Problem, UserFacingError
@@ -114,10 +114,8 @@ def custom_fields(current: dict[str, str], entries: list[dict[str, Any]] | None,
         if not key:
             problems.append(Problem(ErrorCode.REQUIRED, "A custom field needs a key.", path))
             continue
-        if key.startswith("$") or "." in key:
-            # Keys are stored as field names of a subdocument, where these mean operators and paths.
-            problems.append(Problem(ErrorCode.INVALID_TEXT, "A custom field key may not start "
-                                    "with '$' or hold a '.'.", path))
+        if (problem := custom_key_problem(key)) is not None:
+            problems.append(Problem(ErrorCode.INVALID_TEXT, problem, path))
             continue
         value = clean_text(entry.get("value"))
         if value is None:

@@ -37,7 +37,7 @@ from documents.saved_mapping import SavedColumn, SavedMapping
 from documents.text import TEXT_LIMIT, clean_text
 from importers.context import LOOKUP_FIELDS
 from importers.errors import ImportFileError
-from importers.fields import Entity, Field, field_for, labelled_fields
+from importers.fields import Entity, Field, field_for, labelled_fields, unknown_field_reason
 from importers.header_row import HEADER_SEARCH_ROWS
 from importers.isolated import check_readable
 from importers.issues import RowIssueCode
@@ -175,7 +175,7 @@ def _resolve_mapping(request: ImportRequest, headers: list[str],
         path = ["input", "mapping", str(index)]
         if field_for(request.entity, field_key) is None:
             problems.append(Problem(ErrorCode.UNKNOWN_FIELD,
-                                    f"{field_key!r} is not a {request.entity.value} field.",
+                                    unknown_field_reason(request.entity, field_key),
                                     [*path, "field"]))
             continue
         if column is None and header is not None:

@@ -8,7 +8,7 @@ from pymongo import ReturnDocument
 from documents.base import utcnow
 from documents.saved_mapping import SavedColumn, SavedMapping
 from documents.text import name_key
-from importers.fields import Entity, field_for
+from importers.fields import Entity, field_for, unknown_field_reason
 from importers.mapping import normalize_header
 from importers.sheet_look import DETECT, HEAD_ROWS, Detect
 from resolvers.actor import Actor, Permission
@@ -56,7 +56,7 @@ async def mapping_save(actor: Actor, name: str | None, entity: Entity, has_heade
         target = field_for(entity, column.field)
         if target is None:
             problems.append(Problem(ErrorCode.UNKNOWN_FIELD,
-                                    f"{column.field!r} is not a {entity.value} field.",
+                                    unknown_field_reason(entity, column.field),
                                     ["input", "mapping", str(index), "field"]))
         elif target.key in fed_by:
             # One of the two would be dropped without a word: say so instead.

@@ -165,6 +165,28 @@ async def test_bad_files_and_mappings_get_user_errors(org: Org) -> None:
     assert jobs == {"importJobs": {"totalCount": 0}}
 
 
+async def test_custom_fields_only_where_they_are_kept(org: Org) -> None:
+    """Only customers keep custom fields: a `custom:` mapping elsewhere, or with a
+    key the API would refuse, is refused before any row is read, never dropped.
+    """
+    sites = csv_bytes([["Customer", "Site Name", "Gate"], ["ABC", "Depot", "1234"]])
+    payload = await upload(org, sites, "s.csv", entity="SITES", mapping=[
+        {"header": "Customer", "field": "billing_customer"},
+        {"header": "Site Name", "field": "name"},
+        {"header": "Gate", "field": "custom:Gate"}])
+    assert [(e["code"], e["field"]) for e in payload["userErrors"]] == [
+        ("UNKNOWN_FIELD", ["input", "mapping", "2", "field"])]
+    assert "only customers keep custom fields" in payload["userErrors"][0]["message"]
+    customers = csv_bytes([["Name", "Gate"], ["ABC", "1234"]])
+    for key in ("custom:$where", "custom:gate.code", "custom:" + "k" * 101):
+        payload = await upload(org, customers, "c.csv", entity="CUSTOMERS", mapping=[
+            {"header": "Name", "field": "name"}, {"header": "Gate", "field": key}])
+        assert [e["code"] for e in payload["userErrors"]] == ["UNKNOWN_FIELD"], key
+        assert "custom field key" in payload["userErrors"][0]["message"], key
+    jobs = await org.gql("{ importJobs { totalCount } }")
+    assert jobs == {"importJobs": {"totalCount": 0}}
+
+
 async def test_idempotency_roles_and_tenancy(org: Org, make_org: Any) -> None:
     data = csv_bytes([["Customer Name"], ["ABC"]])
     first = await upload(org, data, "a.csv", role=Role.PARTNER, entity="CUSTOMERS",
