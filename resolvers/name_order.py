@@ -6,10 +6,17 @@ an index only when it has that shape, and read a whole range before they sort
 or limit. Other conditions follow in later `$match` stages, on what the index
 found.
 
-A filtered read (search, a customer type, a change date) is bounded by its own
-index range. An unfiltered list of a large org is not, so it reads the ranges
+A filtered read (a customer type, a change date) is bounded by its own index
+range. An unfiltered list of a large org is not, so it reads the ranges
 between consecutive name fences (about 64 customers each), widening
 geometrically when a range yields too few (archived customers, stale fences).
+
+A search is both: its index (org_id, search_prefixes, name_key) takes a
+word's first letters as an equality and a name range after it, so each fenced
+window reads only the customers of that window that may match. A common word
+fills the page from the first window; a rare one widens the window fourfold
+each time (an empty window costs an index seek, not a document), so it reads
+the customers sharing its first letters once at most, never the whole org.
 """
 
 import bisect
@@ -23,6 +30,9 @@ from documents.customer import Customer
 from documents.name_fences import NameFences
 
 FENCE_EVERY = 64
+# The one index condition that takes a name range after it (its index is
+# (org_id, search_prefixes, name_key)), when it is an equality.
+NAME_BOUNDED_FIELD = "search_prefixes"
 
 
 @dataclass
@@ -39,6 +49,12 @@ class ReadPlan:
             return cls(filters=filters)
         first, *rest = conditions
         return cls(index=first, filters=[{"$match": c} for c in rest] + filters)
+
+    @property
+    def name_bounded(self) -> bool:
+        """True when a name range can join the index condition (one index range)."""
+        value = self.index.get(NAME_BOUNDED_FIELD)
+        return len(self.index) == 1 and isinstance(value, str)
 
     def stages(self, org_id: ObjectId) -> list[dict[str, Any]]:
         return [{"$match": Customer.scoped(org_id, self.index)}, *self.filters]
@@ -90,16 +106,18 @@ async def customers_by_name(
     after (or at, if `inclusive`) the key `after`; the caller stops iterating
     once it has what it needs.
     """
-    fenced = not plan.index
+    fenced = not plan.index or plan.name_bounded
     fences = await _fences(org_id) if fenced else []
     low, low_inclusive = after, inclusive
     index = bisect.bisect_right(fences, low) if low is not None else 0
     step = max(1, -(-want // FENCE_EVERY))
+    # A window of a name-bounded read costs what matches in it, not its width.
+    growth = 4 if plan.index else 2
     while True:
         high = fences[index + step - 1] if fenced and index + step - 1 < len(fences) else None
         key_range = _key_range(low, low_inclusive, high)
         if fenced:
-            first = {"name_key": key_range} if key_range else {}
+            first = {**plan.index, **({"name_key": key_range} if key_range else {})}
             stages = ReadPlan(index=first, filters=plan.filters).stages(org_id)
         else:
             by_name = [{"$match": {"name_key": key_range}}] if key_range else []
@@ -120,7 +138,7 @@ async def customers_by_name(
             return
         low, low_inclusive = high, False
         index += step
-        step *= 2
+        step *= growth
 
 
 async def count(org_id: ObjectId, plan: ReadPlan, after_stages: list[dict[str, Any]]) -> int:
