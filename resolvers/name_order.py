@@ -33,6 +33,9 @@ FENCE_EVERY = 64
 # The one index condition that takes a name range after it (its index is
 # (org_id, search_prefixes, name_key)), when it is an equality.
 NAME_BOUNDED_FIELD = "search_prefixes"
+# Customers a first window by name must find for a 2-letter search to go on by
+# name; fewer, and the word is rare enough that its index range costs less.
+SHORT_PREFIX_ENOUGH = 5
 
 
 @dataclass
@@ -49,6 +52,12 @@ class ReadPlan:
             return cls(filters=filters)
         first, *rest = conditions
         return cls(index=first, filters=[{"$match": c} for c in rest] + filters)
+
+    @property
+    def short_prefix(self) -> bool:
+        """True when the index condition is a range of search prefixes (a short word)."""
+        value = self.index.get(NAME_BOUNDED_FIELD)
+        return len(self.index) == 1 and isinstance(value, dict) and "$gte" in value
 
     @property
     def name_bounded(self) -> bool:
@@ -106,6 +115,33 @@ async def customers_by_name(
     after (or at, if `inclusive`) the key `after`; the caller stops iterating
     once it has what it needs.
     """
+    if not plan.short_prefix:
+        async for rows, _ in _windows(org_id, plan, after, inclusive, want):
+            yield rows
+        return
+    # A word of 2 letters: its index range takes no name range. Most such words
+    # start words of many customers, so one window read by name (its index
+    # condition a later filter) usually fills the page; only when it finds
+    # few is the index range read instead, from where that window ended.
+    scan = ReadPlan(filters=[{"$match": plan.index}, *plan.filters])
+    windows = _windows(org_id, scan, after, inclusive, want)
+    async for rows, next_low in windows:
+        yield rows
+        if next_low is None or len(rows) >= SHORT_PREFIX_ENOUGH:
+            async for more, _ in windows:
+                yield more
+            return
+        async for more, _ in _windows(org_id, plan, next_low, False, want):
+            yield more
+        return
+
+
+async def _windows(
+    org_id: ObjectId, plan: ReadPlan, after: str | None, inclusive: bool, want: int
+) -> AsyncIterator[tuple[list[dict[str, Any]], str | None]]:
+    """`customers_by_name`'s batches, each with the key the next one starts
+    after (None after the last).
+    """
     fenced = not plan.index or plan.name_bounded
     fences = await _fences(org_id) if fenced else []
     low, low_inclusive = after, inclusive
@@ -128,12 +164,13 @@ async def customers_by_name(
         # and the driver asks again.
         found = await Customer.collection().aggregate(pipeline, batchSize=want + 1)
         rows = await found.to_list()
-        yield rows
         if len(rows) == want:
             # Cut short by the limit: go on right after the last row, same width.
             low, low_inclusive = rows[-1]["name_key"], False
             index = bisect.bisect_right(fences, low)
+            yield rows, low
             continue
+        yield rows, high
         if high is None:
             return
         low, low_inclusive = high, False
