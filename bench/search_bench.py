@@ -77,18 +77,21 @@ async def serving(uri: str) -> AsyncIterator[tuple[httpx.AsyncClient, int]]:
         service.wait()
 
 
-async def one_user(runs: int, db_pid: int, call: Callable[[int], Awaitable[None]]
-                   ) -> tuple[float, float]:
-    """p50 latency and the database's CPU per call, in ms, over `runs` calls in a row."""
+async def one_user(runs: int, pids: tuple[int, int], call: Callable[[int], Awaitable[None]]
+                   ) -> tuple[float, float, float]:
+    """p50 latency, and the CPU per call of the database and of the service
+    (pids; 0: none), in ms, over `runs` calls in a row.
+    """
     await call(0)  # warm-up
     latencies = []
-    cpu_before = cpu_seconds(db_pid)
+    before = [cpu_seconds(pid) if pid else 0.0 for pid in pids]
     for n in range(runs):
         started = time.perf_counter()
         await call(n)
         latencies.append(time.perf_counter() - started)
-    cpu = (cpu_seconds(db_pid) - cpu_before) / runs
-    return statistics.median(latencies) * 1000, cpu * 1000
+    db_cpu, service_cpu = ((cpu_seconds(pid) - b) / runs * 1000 if pid else 0.0
+                           for pid, b in zip(pids, before, strict=True))
+    return statistics.median(latencies) * 1000, db_cpu, service_cpu
 
 
 async def searches(uri: str, db_pid: int, key: str, runs: int) -> None:
@@ -106,8 +109,8 @@ async def searches(uri: str, db_pid: int, key: str, runs: int) -> None:
     await customers.create_index([("org_id", 1), ("search_tokens", 1)])
     headers = {"Authorization": f"Bearer {key}"}
     print(f"\nsite search (first 50) at one user, {runs} searches of each kind: "
-          "p50 and database CPU per search")
-    async with serving(uri) as (http, _):
+          "p50, and database and service CPU per search")
+    async with serving(uri) as (http, service_pid):
         for label, texts in kinds.items():
             async def service(n: int, texts: list[str] = texts) -> None:
                 response = await http.post("/graphql", headers=headers, json={
@@ -120,10 +123,11 @@ async def searches(uri: str, db_pid: int, key: str, runs: int) -> None:
             async def former(n: int, texts: list[str] = texts) -> None:
                 assert await former_search(customers, org["_id"], texts[n % len(texts)].lower())
 
-            new_p50, new_cpu = await one_user(runs, db_pid, service)
+            new_p50, new_cpu, service_cpu = await one_user(runs, (db_pid, service_pid), service)
             # The former plan reads up to the whole org per search: fewer runs.
-            old_p50, old_cpu = await one_user(min(runs, 8), db_pid, former)
-            print(f"  {label:<38} GraphQL p50 {new_p50:7.1f} ms, db CPU {new_cpu:6.1f} ms | "
+            old_p50, old_cpu, _ = await one_user(min(runs, 8), (db_pid, 0), former)
+            print(f"  {label:<38} GraphQL p50 {new_p50:7.1f} ms, db CPU {new_cpu:6.1f} ms, "
+                  f"service CPU {service_cpu:5.1f} ms | "
                   f"former plan (raw) p50 {old_p50:7.1f} ms, db CPU {old_cpu:6.1f} ms | "
                   f"db CPU x{old_cpu / max(new_cpu, 0.1):.1f} lower", flush=True)
     await client.close()
@@ -166,7 +170,7 @@ async def big_customer(uri: str, db_pid: int) -> None:
     runs = 20
     print(f"\none customer with many sites, at one user ({runs} runs each): "
           "p50 seconds per operation, database CPU per operation")
-    async with serving(uri) as (http, _):
+    async with serving(uri) as (http, service_pid):
         async def post(query: str, variables: dict[str, Any]) -> dict[str, Any]:
             response = await http.post("/graphql", headers=headers,
                                        json={"query": query, "variables": variables})
@@ -196,10 +200,11 @@ async def big_customer(uri: str, db_pid: int) -> None:
 
             for label, call in (("read one site", read), ("edit one site", edit),
                                 ("search its sites", search)):
-                p50, cpu = await one_user(runs, db_pid, call)
+                p50, cpu, service_cpu = await one_user(runs, (db_pid, service_pid), call)
                 figures.setdefault(label, {})[count] = p50
                 print(f"  {count:>5,} sites, {label:<17} {p50 / 1000:8.4f} s  "
-                      f"db CPU {cpu:7.1f} ms  ({p50 / count:6.3f} ms per site)", flush=True)
+                      f"db CPU {cpu:7.1f} ms  service CPU {service_cpu:7.1f} ms  "
+                      f"({p50 / count:6.3f} ms per site)", flush=True)
         print("  growth from 500 to 5,000 sites (10 is linear): " + ", ".join(
             f"{label} x{by_size[5_000] / by_size[500]:.1f}" for label, by_size in figures.items()))
 
