@@ -15,8 +15,9 @@ A search is both: its index (org_id, search_prefixes, name_key) takes a
 word's first letters as an equality and a name range after it, so each fenced
 window reads only the customers of that window that may match. A common word
 fills the page from the first window; a rare one widens the window fourfold
-each time (an empty window costs an index seek, not a document), so it reads
-the customers sharing its first letters once at most, never the whole org.
+each time, sixteenfold after an empty one (an empty window costs an index
+seek, not a document), so it reads the customers sharing its first letters
+once at most, never the whole org.
 """
 
 import bisect
@@ -175,7 +176,8 @@ async def _windows(
             return
         low, low_inclusive = high, False
         index += step
-        step *= growth
+        # An empty window of a name-bounded read says the word is rare: leap.
+        step *= growth * 4 if plan.index and not rows else growth
 
 
 async def count(org_id: ObjectId, plan: ReadPlan, after_stages: list[dict[str, Any]]) -> int:
