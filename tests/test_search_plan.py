@@ -17,7 +17,7 @@ from documents.organization import Organization
 from documents.text import matches_all, name_key, words
 from resolvers.name_order import rebuild_fences
 from resolvers.search_index import reindex_search
-from tests.conftest import Org
+from tests.conftest import CommandLog, Org
 
 SITES = """query($first: Int, $after: String, $filter: SiteFilter) {
   sites(first: $first, after: $after, filter: $filter) {
@@ -113,7 +113,8 @@ async def _pages(org: Org, query: str, field: str, text: str, first: int,
 # Common (most sites), medium (a suburb or its prefix), short (two letters,
 # read by a range), rare (a few customers, far apart), several words, nothing.
 SEARCHES = [("park", 50), ("site", 100), ("spring", 9), ("River", 9), ("rivers", 9),
-            ("st", 100), ("hi", 9), ("qu", 2), ("xa", 1), ("quokka", 3), ("zephyr", 3), ("xanadu", 2),
+            ("st", 100), ("hi", 9), ("qu", 2), ("xa", 1),
+            ("quokka", 3), ("zephyr", 3), ("xanadu", 2),
             ("quokka lane", 3), ("acme spring", 7), ("site 4 oak", 4), ("cobalt 12", 3),
             ("nothing", 5)]
 
@@ -168,3 +169,19 @@ async def test_customers_stored_before_search_prefixes_are_found_after_reindex(
     assert await reindex_search(found.id) == 1
     assert await found_sites() == [("Old Timer", "Shed")]
     assert await reindex_search(found.id) == 0  # once is enough
+
+
+async def test_a_page_of_a_common_word_reads_one_name_window(
+        org: Org, command_log: CommandLog) -> None:
+    await _seed(org, "Acme", 5)
+    command_log.commands.clear()
+    data = await org.gql(SITES, {"first": 10, "filter": {"search": "park"}})
+    assert len(data["sites"]["edges"]) == 10
+    reads = [command["pipeline"][0]["$match"] for name, command in command_log.commands
+             if name == "aggregate" and command["aggregate"] == "customers"
+             and "$count" not in str(command["pipeline"])]
+    # The first window (up to the first fences) fills the page: the index read
+    # is the word's first letters and a name range, not every customer with it.
+    assert len(reads) == 1
+    assert reads[0]["search_prefixes"] == "par"
+    assert set(reads[0]["name_key"]) == {"$lte"}
