@@ -261,6 +261,30 @@ def rekey_command(
         raise typer.Exit(1)
 
 
+@cli.command("reindex-search")
+def reindex_search_command(
+    org: str | None = typer.Option(None, help="One organization's slug; all when left out."),
+) -> None:
+    """Put customers stored before the search prefixes into the search index.
+
+    Run once after upgrading past them; safe to run at any time and more than once.
+    """
+
+    from documents.organization import Organization
+    from resolvers.search_index import drop_former_index, reindex_search
+
+    async def run() -> None:
+        query = {} if org is None else {"slug": org}
+        async for found in Organization.find(query):
+            assert found.id is not None
+            changed = await reindex_search(found.id)
+            _err().print(f"{found.slug}: {changed} customers indexed for search")
+        if await drop_former_index():
+            _err().print("dropped the former search index (org_id, search_tokens)")
+
+    _with_database(run)
+
+
 def _actor(org: "Organization") -> "Actor":
     # The command line speaks for the organization with an admin's rights.
     from documents.api_key import Role

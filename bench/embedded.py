@@ -2,6 +2,7 @@
 
 import asyncio
 import contextlib
+import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,13 +15,29 @@ from app.embedded import EmbeddedServer
 @contextlib.contextmanager
 def embedded_database() -> Iterator[str]:
     """The URI of a server that is stopped, and its files deleted, afterwards."""
+    with embedded_server() as server:
+        assert server.uri is not None
+        yield server.uri
+
+
+@contextlib.contextmanager
+def embedded_server() -> Iterator[EmbeddedServer]:
+    """A started server (its `uri`, its `process` to read its CPU time), stopped
+    and its files deleted afterwards.
+    """
     with tempfile.TemporaryDirectory() as tmp:
         server = EmbeddedServer(Path(tmp))
-        uri = server.start()
+        server.start()
         try:
-            yield uri
+            yield server
         finally:
             server.stop()
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) a process has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 async def until_ready(http: httpx.AsyncClient) -> None:

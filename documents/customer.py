@@ -13,7 +13,7 @@ from pymongo import ASCENDING, IndexModel
 
 from documents.base import TenantDocument, utcnow
 from documents.contact_values import national_variants
-from documents.text import name_key, search_tokens
+from documents.text import name_key, search_prefixes, search_tokens
 
 
 class Address(BaseModel):
@@ -120,6 +120,10 @@ class Customer(TenantDocument):
     contacts: list[Contact] = Field(default_factory=list)
     equipment: list[Equipment] = Field(default_factory=list)
     search_tokens: list[str] = Field(default_factory=list)
+    # What the search index holds: the first letters of each search token
+    # (documents.text.search_prefixes). Missing on customers stored before it:
+    # `sitebook reindex-search` sets it.
+    search_prefixes: list[str] = Field(default_factory=list)
     version: int = 0
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
@@ -135,7 +139,11 @@ class Customer(TenantDocument):
             # replace; a server that needs a filter to be an exact index prefix
             # (SecantusDB) would otherwise read the whole org for each.
             IndexModel([("org_id", ASCENDING), ("_id", ASCENDING), ("version", ASCENDING)]),
-            IndexModel([("org_id", ASCENDING), ("search_tokens", ASCENDING)]),
+            # Customer and site search: a search word's first letters (equality),
+            # then a name range, so a page reads a bounded window of the
+            # customers that match (resolvers/name_order), never the whole org.
+            IndexModel([("org_id", ASCENDING), ("search_prefixes", ASCENDING),
+                        ("name_key", ASCENDING)]),
             IndexModel([("org_id", ASCENDING), ("updated_at", ASCENDING)]),
             IndexModel([("org_id", ASCENDING), ("billing.billing_customer_id", ASCENDING)]),
             IndexModel([("org_id", ASCENDING), ("customer_type_id", ASCENDING)]),
@@ -174,3 +182,4 @@ class Customer(TenantDocument):
             texts.extend(site.search_texts())
             site.search_tokens = search_tokens([self.name, *site.search_texts()])
         self.search_tokens = search_tokens(texts)
+        self.search_prefixes = search_prefixes(self.search_tokens)

@@ -129,6 +129,29 @@ def search_tokens(texts: Iterable[str | None]) -> list[str]:
     return sorted(tokens)
 
 
+# Letters of a token kept in `search_prefixes`: a search word of at least this
+# many letters is an equality on the (org_id, search_prefixes, name_key) index,
+# which a name range then bounds (see resolvers/name_order).
+SEARCH_PREFIX_LENGTH = 3
+
+
+def search_prefixes(tokens: Iterable[str]) -> list[str]:
+    """The distinct first SEARCH_PREFIX_LENGTH letters of each token (a shorter
+    token whole): what the search index holds. Fewer entries than the tokens
+    themselves, and a prefix-equality is bounded by a name range on the index.
+    """
+    return sorted({token[:SEARCH_PREFIX_LENGTH] for token in tokens})
+
+
+def prefix_condition(word: str) -> str | dict[str, str]:
+    """The condition on `search_prefixes` of the customers a search word may match:
+    an equality for a word of at least SEARCH_PREFIX_LENGTH letters, else a range.
+    """
+    if len(word) >= SEARCH_PREFIX_LENGTH:
+        return word[:SEARCH_PREFIX_LENGTH]
+    return prefix_range(word)
+
+
 def prefix_range(word: str) -> dict[str, str]:
     """The index range of tokens that start with `word`."""
     return {"$gte": word, "$lt": word + PREFIX_END}

@@ -7,7 +7,7 @@ from typing import Any
 from bson import ObjectId
 
 from documents.customer import Customer
-from documents.text import name_key, prefix_range, words
+from documents.text import name_key, prefix_condition, prefix_range, words
 from resolvers.actor import Actor, Permission
 from resolvers.errors import ErrorCode, Problem, UserFacingError
 from resolvers.name_order import ReadPlan, count, customers_by_name
@@ -29,18 +29,22 @@ class CustomerQuery:
     updated_since: datetime | None = None
 
 
-def search_conditions(text: str | None, field: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+def search_conditions(
+    text: str | None, field: str, prefix_field: str | None = None
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Conditions for "every word starts a token": (index condition, exact stages).
 
-    The longest word, as a plain range on the multikey index, bounds the read;
-    but a plain range on an array may be met by two different tokens (one
-    above the start, another below the end), so $elemMatch stages then check
-    every word exactly, on what the index found.
+    The longest word bounds the read: as a plain range on the multikey index of
+    `field`, or, given `prefix_field` (customers' `search_prefixes`), as the
+    condition on its first letters that lets a name range bound the read too.
+    Either finds a superset (a plain range on an array may be met by two
+    different tokens, one above the start, another below the end), so
+    $elemMatch stages then check every word exactly, on what the index found.
     """
     query_words = sorted(set(words(text)), key=len, reverse=True)
     if not query_words:
         # Blank search: no filter; only punctuation: nothing can match it.
-        return ({field: {"$in": []}} if text and text.strip() else {}), []
+        return ({prefix_field or field: {"$in": []}} if text and text.strip() else {}), []
     if sum(len(word) for word in query_words) < MIN_SEARCH_CHARACTERS:
         # One letter starts a large share of all tokens: the read would be most of the index.
         raise UserFacingError(Problem(
@@ -48,7 +52,14 @@ def search_conditions(text: str | None, field: str) -> tuple[dict[str, Any], lis
             f"A search needs at least {MIN_SEARCH_CHARACTERS} letters or digits.",
             ["filter", "search"]))
     exact = [{"$match": {field: {"$elemMatch": prefix_range(w)}}} for w in query_words]
+    if prefix_field is not None:
+        return {prefix_field: prefix_condition(query_words[0])}, exact
     return {field: prefix_range(query_words[0])}, exact
+
+
+def customer_search_conditions(text: str | None) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """`search_conditions` of a customer or site search (customers' tokens)."""
+    return search_conditions(text, "search_tokens", "search_prefixes")
 
 
 def _plan(query: CustomerQuery) -> ReadPlan:
@@ -63,7 +74,7 @@ def _plan(query: CustomerQuery) -> ReadPlan:
         value = getattr(query, key)
         if value is not None:
             conditions.append({path: value})
-    search, exact = search_conditions(query.search, "search_tokens")
+    search, exact = customer_search_conditions(query.search)
     if search:
         conditions.append(search)
     if query.updated_since is not None:

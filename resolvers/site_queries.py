@@ -9,7 +9,7 @@ from bson import ObjectId
 from documents.customer import Customer, Site
 from documents.text import matches_all, prefix_range, words
 from resolvers.actor import Actor, Permission
-from resolvers.customer_queries import search_conditions
+from resolvers.customer_queries import customer_search_conditions
 from resolvers.name_order import ReadPlan, count, customers_by_name
 from resolvers.pagination import Page, decode_cursor, encode_cursor, page_size
 
@@ -26,7 +26,7 @@ def _plan(query: SiteQuery) -> ReadPlan:
     conditions: list[dict[str, Any]] = []
     if query.customer_id is not None:
         conditions.append({"_id": query.customer_id})
-    search, exact = search_conditions(query.search, "search_tokens")
+    search, exact = customer_search_conditions(query.search)
     if search:
         conditions.append(search)
     if query.updated_since is not None:
@@ -72,6 +72,11 @@ async def list_sites(
     )
     async for batch in batches:
         for raw in batch:
+            if query_words and not any(
+                matches_all(query_words, site.get("search_tokens") or [])
+                for site in raw.get("sites") or []
+            ):
+                continue  # the words are in the customer's own fields, on none of its sites
             customer = Customer.model_validate(raw)
             for site in sorted(customer.sites, key=lambda s: s.id):
                 if customer.name_key == after_key and str(site.id) <= after_site:
