@@ -8,7 +8,7 @@ import phonenumbers
 from email_validator import SPECIAL_USE_DOMAIN_NAMES, EmailNotValidError, validate_email
 from phonenumbers import geocoder
 
-from documents.phone_fast_path import e164
+from documents import phone_fast_path
 
 # Plain ASCII addresses, the great majority, are checked by one regex: an import
 # of 50,000 customers would otherwise spend seconds in email_validator. Anything
@@ -49,7 +49,8 @@ class PhoneReading:
 def read_phone(value: str, region: str) -> PhoneReading:
     """The stored form of a phone: never a different number than the one typed."""
     typed = value.strip()
-    fast = e164(typed, region)  # the common shapes, exactly as below but faster
+    # The common shapes, exactly as read_phone_slowly reads them but several times faster.
+    fast = phone_fast_path.e164(typed, region)
     if fast is not None:
         return PhoneReading(fast, True)
     return read_phone_slowly(typed, region)
