@@ -37,12 +37,12 @@ def national_numbers(region: str, rng: random.Random) -> list[str]:
         if number is not None:
             examples.append(phonenumbers.national_significant_number(number))
     out = []
-    for _ in range(200):
+    for _ in range(1500):
         example = rng.choice(examples)
         keep = rng.randint(1, len(example))
         tail = "".join(rng.choice("0123456789") for _ in range(len(example) - keep))
         out.append(example[:keep] + tail)
-    for _ in range(60):  # invalid ranges, too short and too long
+    for _ in range(300):  # invalid ranges, too short and too long
         out.append("".join(rng.choice("0123456789") for _ in range(rng.randint(1, 18))))
     return out
 
