@@ -301,8 +301,8 @@ def import_over_http(port: int, key: str, data: bytes, name: str, entity: str) -
                           data={"operations": operations, "map": '{"0": ["variables.file"]}'},
                           files={"0": (name, data, "application/octet-stream")})
     job_id = response.json()["data"]["importFile"]["job"]["id"]
-    query = ("query($id: ID!) { importJob(id: $id) { status totals { rows created updated "
-             "unchanged failed } } }")
+    query = ("query($id: ID!) { importJob(id: $id) { status failureReason totals { rows "
+             "created updated unchanged failed } } }")
     while True:
         body = httpx.post(f"http://127.0.0.1:{port}/graphql", headers=headers, timeout=60,
                           json={"query": query, "variables": {"id": job_id}}).json()
@@ -461,7 +461,8 @@ def only_ceilings(uri: str, customers: int, sites: int, rounds: int) -> None:
         for data, name, entity in ((customers_xlsx(customers), "customers.xlsx", "CUSTOMERS"),
                                    (sites_csv(sites, customers), "sites.csv", "SITES")):
             job = import_over_http(port, key, data, name, entity)
-            print(f"imported {name}: {job['status']} {job['totals']}", flush=True)
+            print(f"imported {name}: {job['status']} {job['totals']} {job['failureReason'] or ''}",
+                  flush=True)
     ceilings_before_and_after_diet(uri, sites, rounds)
 
 
