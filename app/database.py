@@ -16,6 +16,7 @@ from pymongo.errors import PyMongoError
 from app.embedded import EmbeddedServer
 from app.settings import Settings
 from documents import ALL_DOCUMENTS
+from documents.base import drop_undeclared_id_indexes
 
 log = logging.getLogger(__name__)
 
@@ -72,10 +73,16 @@ class Database:
             # signal fires when the *thread* that started it exits.
             uri = self.embedded.start(self.settings.embedded_start_timeout)
         self.client = AsyncMongoClient(uri, tz_aware=True, serverSelectionTimeoutMS=5000)
-        # A supervised process leaves the indexes to its supervisor, which created
-        # them once before starting its processes (N processes must not race on them).
+        # A supervised process leaves the indexes to its supervisor, which made
+        # them once before starting its processes (N processes must not race on
+        # them). Indexes the documents no longer declare are dropped (each costs
+        # every write); those they declare are created when missing.
+        supervised = self.control_fd is not None
         await init_beanie(database=self.db, document_models=ALL_DOCUMENTS,
-                          skip_indexes=self.control_fd is not None)
+                          skip_indexes=supervised, allow_index_dropping=not supervised)
+        if not supervised:
+            for name in await drop_undeclared_id_indexes(ALL_DOCUMENTS, self.db):
+                log.info("dropped index %s: no read needs it any more", name)
 
     async def watch(self) -> None:
         """Restart the embedded server whenever it dies, on the same port and data,

@@ -24,6 +24,7 @@ import csv
 import io
 import json
 import os
+import statistics
 import subprocess
 import sys
 import time
@@ -34,11 +35,12 @@ from typing import Any
 import httpx
 from embedded import embedded_database
 from openpyxl import Workbook
-from pymongo import InsertOne, ReplaceOne
+from pymongo import ASCENDING, IndexModel, InsertOne, ReplaceOne
 
 from app.database import Database
 from app.embedded import free_port
 from app.settings import Settings
+from documents import phone_fast_path
 from documents.customer import Customer
 from documents.import_job import MappedColumn
 from documents.product import ProductLine
@@ -115,6 +117,30 @@ def lines_csv(count: int, customers: int) -> bytes:
     return buffer.getvalue().encode()
 
 
+def pipeline_phones(customers: int, rounds: int) -> None:
+    """Rows/s of the customers pipeline alone with the phone fast path, and
+    with every phone read by phonenumbers (as before it), interleaved.
+    """
+    data = customers_xlsx(customers)
+    rates: dict[str, list[float]] = {"phonenumbers only": [], "fast path": []}
+    for _ in range(rounds):
+        for label in rates:
+            fast = phone_fast_path.e164
+            if label == "phonenumbers only":
+                phone_fast_path.e164 = lambda typed, region: None  # type: ignore[assignment]
+            try:
+                rates[label].append(pipeline_alone(data, Entity.CUSTOMERS))
+            finally:
+                phone_fast_path.e164 = fast  # type: ignore[assignment]
+    print(f"pipeline alone, customers XLSX of {customers:,} rows, median of {rounds} "
+          "interleaved rounds:")
+    for label, values in rates.items():
+        print(f"  {label:18}: {statistics.median(values):8,.0f} rows/s "
+              f"({', '.join(f'{v:,.0f}' for v in values)})")
+    before, after = (statistics.median(v) for v in rates.values())
+    print(f"  fast path / phonenumbers only: {after / before:.2f}x")
+
+
 def pipeline_alone(data: bytes, entity: Entity) -> float:
     """Rows/s of read + map + coerce + validate, no database."""
     started = time.perf_counter()
@@ -128,40 +154,116 @@ def pipeline_alone(data: bytes, entity: Entity) -> float:
     return count / (time.perf_counter() - started)
 
 
-async def ceiling(uri: str, sites: int) -> tuple[float, float]:
+# The customers' indexes before the index diet (issue 13), kept here so the
+# ceiling can be measured with them and with the model's own in the same run.
+INDEXES_BEFORE_DIET = [
+    IndexModel([("org_id", ASCENDING), ("name_key", ASCENDING)], unique=True),
+    IndexModel([("org_id", ASCENDING), ("account_key", ASCENDING)], unique=True,
+               partialFilterExpression={"account_key": {"$type": "string"}}),
+    IndexModel([("org_id", ASCENDING), ("_id", ASCENDING), ("version", ASCENDING)]),
+    IndexModel([("org_id", ASCENDING), ("search_tokens", ASCENDING)]),
+    IndexModel([("org_id", ASCENDING), ("updated_at", ASCENDING)]),
+    IndexModel([("org_id", ASCENDING), ("billing.billing_customer_id", ASCENDING)]),
+    IndexModel([("org_id", ASCENDING), ("customer_type_id", ASCENDING)]),
+    IndexModel([("org_id", ASCENDING), ("lead_source_id", ASCENDING)]),
+    IndexModel([("org_id", ASCENDING), ("assigned_user_id", ASCENDING)]),
+    IndexModel([("org_id", ASCENDING), ("sites._id", ASCENDING)]),
+    IndexModel([("org_id", ASCENDING), ("contacts._id", ASCENDING)]),
+    IndexModel([("org_id", ASCENDING), ("equipment._id", ASCENDING)]),
+]
+
+
+def server_cpu_seconds(uri: str) -> float:
+    """CPU time so far of the embedded server listening at `uri` (0 if not found):
+    steadier than wall time on a busy machine.
+    """
+    port = uri.rsplit(":", 1)[1].split("/")[0]
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        with contextlib.suppress(OSError):
+            argv = Path(f"/proc/{pid}/cmdline").read_text().split("\0")
+            if "secantus" in argv and port in argv:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return 0.0
+
+
+CPU_MS_PER_ROW: list[tuple[float, float]] = []  # (customers, sites) of each ceiling run
+
+
+async def ceiling(uri: str, sites: int,
+                  indexes: list[IndexModel] | None = None) -> tuple[float, float]:
     """Rows/s of raw bulk_write of the very documents the imports stored, into a
-    collection with the same indexes, 1,000 per batch: each customer as the
-    customers import wrote it, then for each site row its customer with the
-    sites so far, replaced. Documents are built before the clock starts: this
-    is the database's share alone.
+    collection with the same indexes (or `indexes`), 1,000 per batch: each
+    customer as the customers import wrote it, then for each site row its
+    customer with the sites so far, replaced (filtered as the import filters:
+    id first, see TenantDocument.scoped). Documents are built before the clock
+    starts: this is the database's share alone.
     """
     database = Database(Settings(MONGODB_URI=uri, SITEBOOK_DATABASE=DATABASE))
     await database.open()
     stored = await Customer.find_all().sort("_id").to_list()  # as imported, in file order
     collection = Customer.get_pymongo_collection().database["ceiling_customers"]
-    await collection.create_indexes(Customer.Settings.indexes)
+    await collection.drop()
+    await collection.create_indexes(Customer.Settings.indexes if indexes is None else indexes)
     final_sites = {c.id: c.sites for c in stored}
     for customer in stored:
         customer.sites = []
         customer.prepare_for_save()
     inserts = [InsertOne(c.to_mongo()) for c in stored]
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), server_cpu_seconds(uri)
     for start in range(0, len(inserts), 1000):
         await collection.bulk_write(inserts[start:start + 1000], ordered=False)
     customer_rate = len(inserts) / (time.perf_counter() - started)
+    customer_cpu = (server_cpu_seconds(uri) - cpu) / len(inserts) * 1000
     replaces = []
     for n in range(sites):  # the sites file names customer n % customers for row n
         owner = stored[n % len(stored)]
         owner.sites.append(final_sites[owner.id][len(owner.sites)])
         owner.prepare_for_save()
-        replaces.append(ReplaceOne({"org_id": owner.org_id, "_id": owner.id}, owner.to_mongo()))
-    started = time.perf_counter()
+        replaces.append(ReplaceOne(Customer.scoped(owner.org_id, {"_id": owner.id}),
+                                   owner.to_mongo()))
+    started, cpu = time.perf_counter(), server_cpu_seconds(uri)
     for start in range(0, sites, 1000):
         await collection.bulk_write(replaces[start:start + 1000], ordered=False)
     site_rate = sites / (time.perf_counter() - started)
+    CPU_MS_PER_ROW.append((customer_cpu, (server_cpu_seconds(uri) - cpu) / sites * 1000))
     await collection.drop()
     await database.close()
     return customer_rate, site_rate
+
+
+def ceilings_before_and_after_diet(uri: str, sites: int, rounds: int) -> tuple[float, float]:
+    """The customers and sites ceilings with the indexes before the diet and
+    with the model's, alternating in the same run; prints medians and ratios
+    and returns the model's (customers, sites) medians.
+    """
+    runs: dict[str, list[tuple[float, float]]] = {"before the diet": [], "the model's": []}
+    cpu: dict[str, list[tuple[float, float]]] = {"before the diet": [], "the model's": []}
+    for _ in range(rounds):
+        for label, indexes in (("before the diet", INDEXES_BEFORE_DIET), ("the model's", None)):
+            runs[label].append(asyncio.run(ceiling(uri, sites, indexes)))
+            cpu[label].append(CPU_MS_PER_ROW[-1])
+    medians = {label: (statistics.median(r[0] for r in results),
+                       statistics.median(r[1] for r in results))
+               for label, results in runs.items()}
+    cpu_medians = {label: (statistics.median(r[0] for r in results),
+                           statistics.median(r[1] for r in results))
+                   for label, results in cpu.items()}
+    print(f"\n(a) database ceiling by index set (median of {rounds} alternating rounds; "
+          "database CPU per row)")
+    for label, (customers, site_rows) in medians.items():
+        count = len(INDEXES_BEFORE_DIET if label == "before the diet"
+                    else Customer.Settings.indexes)
+        customer_cpu, site_cpu = cpu_medians[label]
+        print(f"  {label:16} ({count:2} indexes + _id): customers {customers:,.0f} rows/s "
+              f"({customer_cpu:.2f} ms); sites {site_rows:,.0f} rows/s ({site_cpu:.2f} ms)",
+              flush=True)
+    before, after = medians["before the diet"], medians["the model's"]
+    before_cpu, after_cpu = cpu_medians["before the diet"], cpu_medians["the model's"]
+    print(f"  model / before the diet: customers {after[0] / before[0]:.2f}x "
+          f"(CPU {before_cpu[0] / after_cpu[0]:.2f}x less); sites {after[1] / before[1]:.2f}x "
+          f"(CPU {before_cpu[1] / after_cpu[1]:.2f}x less)", flush=True)
+    return after
 
 
 async def lines_ceiling(uri: str) -> float:
@@ -228,8 +330,8 @@ def import_over_http(port: int, key: str, data: bytes, name: str, entity: str) -
                           data={"operations": operations, "map": '{"0": ["variables.file"]}'},
                           files={"0": (name, data, "application/octet-stream")})
     job_id = response.json()["data"]["importFile"]["job"]["id"]
-    query = ("query($id: ID!) { importJob(id: $id) { status totals { rows created updated "
-             "unchanged failed } } }")
+    query = ("query($id: ID!) { importJob(id: $id) { status failureReason totals { rows "
+             "created updated unchanged failed } } }")
     while True:
         body = httpx.post(f"http://127.0.0.1:{port}/graphql", headers=headers, timeout=60,
                           json={"query": query, "variables": {"id": job_id}}).json()
@@ -255,11 +357,22 @@ def main() -> None:
     parser.add_argument("--lines", type=int, default=100_000)
     parser.add_argument("--only-big-customer", action="store_true",
                         help="only the case of one customer with 500 and 5,000 sites")
+    parser.add_argument("--only-phones", action="store_true",
+                        help="only the pipeline alone, with and without the phone fast path")
+    parser.add_argument("--only-ceilings", action="store_true",
+                        help="only the database ceilings with the indexes before the diet "
+                             "and with the model's")
+    parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
+    if args.only_phones:
+        pipeline_phones(args.customers, args.rounds)
+        return
     with embedded_database() as uri:
         if args.only_big_customer:
             with serving(uri) as (port, key, _):
                 big_customer(port, key)
+        elif args.only_ceilings:
+            only_ceilings(uri, args.customers, args.sites, args.rounds)
         else:
             run(uri, args.customers, args.sites, args.lines)
 
@@ -362,12 +475,24 @@ def run(uri: str, customers: int, sites: int, lines: int) -> None:
 
 def baselines(uri: str, sites: int) -> tuple[float, float, float]:
     """(a) and (b), measured on the documents the imports above stored."""
-    customer_ceiling, site_ceiling = asyncio.run(ceiling(uri, sites))
+    customer_ceiling, site_ceiling = ceilings_before_and_after_diet(uri, sites, rounds=3)
     naive_rate = asyncio.run(naive(uri, 2000))
-    print("\n(a) database ceiling (raw bulk_write, same documents and indexes, 1,000 per batch)")
-    print(f"  customers: {customer_ceiling:,.0f} rows/s; sites: {site_ceiling:,.0f} rows/s")
     print(f"(b) naive per-row Beanie find + save: {naive_rate:,.0f} rows/s", flush=True)
     return customer_ceiling, site_ceiling, naive_rate
+
+
+def only_ceilings(uri: str, customers: int, sites: int, rounds: int) -> None:
+    """Import the customers and sites files, then only the ceilings by index set."""
+    with serving(uri) as (port, key, _):
+        httpx.post(f"http://127.0.0.1:{port}/graphql", headers={"Authorization": f"Bearer {key}"},
+                   json={"query": 'mutation { paymentTermCreate(input: {name: "Net 30"}) '
+                                  "{ paymentTerm { id } } }"})
+        for data, name, entity in ((customers_xlsx(customers), "customers.xlsx", "CUSTOMERS"),
+                                   (sites_csv(sites, customers), "sites.csv", "SITES")):
+            job = import_over_http(port, key, data, name, entity)
+            print(f"imported {name}: {job['status']} {job['totals']} {job['failureReason'] or ''}",
+                  flush=True)
+    ceilings_before_and_after_diet(uri, sites, rounds)
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ class ApiKey(Document):
 
     org_id: PydanticObjectId
     prefix: str
+    # Every request's key check reads the key by its hash.
     key_hash: Annotated[str, Indexed(unique=True)]
     role: Role
     name: str | None = None
@@ -29,4 +30,5 @@ class ApiKey(Document):
 
     class Settings:
         name = "api_keys"
+        # `sitebook apikey list` (in creation order) and revoke by prefix.
         indexes = [IndexModel([("org_id", ASCENDING), ("created_at", ASCENDING)])]

@@ -39,8 +39,19 @@ class TenantDocument(Document):
 
     @classmethod
     def scoped(cls, org_id: ObjectId, extra: Filter | None = None) -> Filter:
-        """`extra` restricted to one organization."""
-        return {"org_id": org_id, **(extra or {})}
+        """`extra` restricted to one organization.
+
+        An `_id` condition goes first: SecantusDB serves a filter that no index
+        covers whole by its first condition that one can, and `_id` (an id or an
+        `$in` of ids) is its primary key, a read of just those documents; `org_id`
+        first would read the whole organization's range of another index. So no
+        collection needs an (org_id, _id) index for point reads.
+        """
+        extra = extra or {}
+        if "_id" not in extra:
+            return {"org_id": org_id, **extra}
+        return {"_id": extra["_id"], "org_id": org_id,
+                **{key: value for key, value in extra.items() if key != "_id"}}
 
     @classmethod
     def collection(cls) -> AsyncCollection[dict[str, Any]]:
@@ -120,3 +131,27 @@ def _bson_ready(value: Any) -> Any:
     if isinstance(value, date) and not isinstance(value, datetime):
         return datetime(value.year, value.month, value.day, tzinfo=UTC)
     return value
+
+
+async def drop_undeclared_id_indexes(documents: Iterable[type[Document]],
+                                     database: Any) -> list[str]:
+    """Drop the indexes with `_id` in their key that `documents` no longer
+    declare, such as (org_id, _id) from before point reads put `_id` first.
+
+    Beanie's `allow_index_dropping` drops every other undeclared index but
+    skips any whose key holds `_id` ascending (it takes them for the primary
+    key's). Returns the names dropped.
+    """
+    dropped = []
+    for document in documents:
+        settings = getattr(document, "Settings", None)
+        declared = {tuple(model.document["key"].items())
+                    for model in getattr(settings, "indexes", None) or []}
+        collection = database[document.get_collection_name()]
+        for name, info in (await collection.index_information()).items():
+            key = tuple((field, int(way) if isinstance(way, float) else way)
+                        for field, way in info["key"])
+            if name != "_id_" and any(field == "_id" for field, _ in key) and key not in declared:
+                await collection.drop_index(name)
+                dropped.append(name)
+    return dropped

@@ -8,6 +8,8 @@ import phonenumbers
 from email_validator import SPECIAL_USE_DOMAIN_NAMES, EmailNotValidError, validate_email
 from phonenumbers import geocoder
 
+from documents import phone_fast_path
+
 # Plain ASCII addresses, the great majority, are checked by one regex: an import
 # of 50,000 customers would otherwise spend seconds in email_validator. Anything
 # the regex does not vouch for (quotes, Unicode, IDNA, odd top-level domains)
@@ -47,6 +49,15 @@ class PhoneReading:
 def read_phone(value: str, region: str) -> PhoneReading:
     """The stored form of a phone: never a different number than the one typed."""
     typed = value.strip()
+    # The common shapes, exactly as read_phone_slowly reads them but several times faster.
+    fast = phone_fast_path.e164(typed, region)
+    if fast is not None:
+        return PhoneReading(fast, True)
+    return read_phone_slowly(typed, region)
+
+
+def read_phone_slowly(typed: str, region: str) -> PhoneReading:
+    """read_phone through phonenumbers alone: the rule the fast path is held to."""
     try:
         number = phonenumbers.parse(typed, region)
     except phonenumbers.NumberParseException:

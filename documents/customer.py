@@ -8,6 +8,7 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from beanie import PydanticObjectId
+from bson import ObjectId
 from pydantic import BaseModel, Field
 from pymongo import ASCENDING, IndexModel
 
@@ -88,6 +89,16 @@ class BillingArrangement(BaseModel):
     invoicing_options: list[InvoicingOption] = Field(default_factory=list)
 
 
+# Every ObjectId is at least this one: a range no null or missing value is in.
+_ANY_OBJECT_ID = {"$gte": ObjectId("000000000000000000000000")}
+
+
+def _reference_index(path: str) -> IndexModel:
+    """(org_id, path) over the customers that have the reference `path` only."""
+    return IndexModel([("org_id", ASCENDING), (path, ASCENDING)],
+                      partialFilterExpression={path: _ANY_OBJECT_ID})
+
+
 class Customer(TenantDocument):
     name: str
     # Case-folded, whitespace-collapsed name: the customer's unique identifier.
@@ -130,25 +141,36 @@ class Customer(TenantDocument):
 
     class Settings:
         name = "customers"
+        # Each index costs every write of a customer (SecantusDB rewrites all
+        # of them on a replace): only those a read or a uniqueness rule needs.
+        # Point reads and the guarded replace ({_id, org_id, version}) need
+        # none: TenantDocument.scoped puts `_id` first, the primary key.
         indexes = [
+            # Unique name: customerByName, import matching by name, pages in
+            # name order (name fences), the billing customer named in a file.
             IndexModel([("org_id", ASCENDING), ("name_key", ASCENDING)], unique=True),
             # Account numbers are unique when set; imports match by them (matchBy).
             IndexModel([("org_id", ASCENDING), ("account_key", ASCENDING)], unique=True,
                        partialFilterExpression={"account_key": {"$type": "string"}}),
-            # Serves {org_id, _id} reads and the {org_id, _id, version} guarded
-            # replace; a server that needs a filter to be an exact index prefix
-            # (SecantusDB) would otherwise read the whole org for each.
-            IndexModel([("org_id", ASCENDING), ("_id", ASCENDING), ("version", ASCENDING)]),
             # Customer and site search: a search word's first letters (equality),
             # then a name range, so a page reads a bounded window of the
             # customers that match (resolvers/name_order), never the whole org.
             IndexModel([("org_id", ASCENDING), ("search_prefixes", ASCENDING),
                         ("name_key", ASCENDING)]),
+            # customers and sites filtered by updatedSince (field apps' sync).
             IndexModel([("org_id", ASCENDING), ("updated_at", ASCENDING)]),
-            IndexModel([("org_id", ASCENDING), ("billing.billing_customer_id", ASCENDING)]),
-            IndexModel([("org_id", ASCENDING), ("customer_type_id", ASCENDING)]),
-            IndexModel([("org_id", ASCENDING), ("lead_source_id", ASCENDING)]),
-            IndexModel([("org_id", ASCENDING), ("assigned_user_id", ASCENDING)]),
+            # customers(filter: {billingCustomerId}) (a property manager's tenants)
+            # and the lookups' IN_USE counts by customerTypeId, leadSourceId and
+            # assignedUserId, and those filters. Partial: a customer without the
+            # reference writes no entry; an equality on an id implies the range,
+            # so both servers use the index for it.
+            _reference_index("billing.billing_customer_id"),
+            _reference_index("customer_type_id"),
+            _reference_index("lead_source_id"),
+            _reference_index("assigned_user_id"),
+            # node(id) / nodes(ids) of a site, contact or equipment, and their
+            # update and delete mutations, find the customer holding it. An
+            # empty list writes no entry.
             IndexModel([("org_id", ASCENDING), ("sites._id", ASCENDING)]),
             IndexModel([("org_id", ASCENDING), ("contacts._id", ASCENDING)]),
             IndexModel([("org_id", ASCENDING), ("equipment._id", ASCENDING)]),

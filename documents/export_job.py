@@ -8,7 +8,7 @@ from typing import Any
 
 from beanie import PydanticObjectId
 from pydantic import Field
-from pymongo import ASCENDING, DESCENDING, IndexModel
+from pymongo import ASCENDING, IndexModel
 
 from documents.base import TenantDocument, utcnow
 
@@ -52,8 +52,9 @@ class ExportJob(TenantDocument):
 
     class Settings:
         name = "export_jobs"
+        # exportJob(id) and the worker's guarded writes read by id: no index of
+        # their own (TenantDocument.scoped puts `_id` first).
         indexes = [
-            IndexModel([("org_id", ASCENDING), ("_id", DESCENDING)]),
             # Workers claim jobs of every org: not led by org_id, like import_jobs'.
             IndexModel([("status", ASCENDING), ("lease_expires_at", ASCENDING)]),
             # The database drops an expired job itself; the worker's sweep deletes its file.

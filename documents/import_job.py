@@ -145,7 +145,10 @@ class ImportJob(TenantDocument):
     class Settings:
         name = "import_jobs"
         indexes = [
+            # importJobs: newest first, after a cursor (a range on _id, which the
+            # primary key alone does not serve within an org).
             IndexModel([("org_id", ASCENDING), ("_id", DESCENDING)]),
+            # An idempotency key names one job per org for 24 hours.
             IndexModel([("org_id", ASCENDING), ("idempotency_key", ASCENDING)], unique=True,
                        partialFilterExpression={"idempotency_key": {"$type": "string"}}),
             # Workers claim jobs of every org: the one index not led by org_id.
@@ -176,6 +179,8 @@ class ImportRowIssue(TenantDocument):
 class ImportRowError(ImportRowIssue):
     class Settings:
         name = "import_rows"
+        # rowErrors / rowWarnings pages and the error reports, in row order;
+        # a resumed job drops its rows after the checkpoint.
         indexes = [IndexModel([("org_id", ASCENDING), ("job_id", ASCENDING), ("seq", ASCENDING)])]
 
 
@@ -185,4 +190,6 @@ class ImportRowWarning(ImportRowIssue):
 
     class Settings:
         name = "import_row_warnings"
+        # rowErrors / rowWarnings pages and the error reports, in row order;
+        # a resumed job drops its rows after the checkpoint.
         indexes = [IndexModel([("org_id", ASCENDING), ("job_id", ASCENDING), ("seq", ASCENDING)])]

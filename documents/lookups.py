@@ -15,10 +15,10 @@ from documents.base import TenantDocument, utcnow
 
 
 def _unique_name_index() -> list[IndexModel]:
-    return [
-        IndexModel([("org_id", ASCENDING), ("name_key", ASCENDING)], unique=True),
-        IndexModel([("org_id", ASCENDING), ("_id", ASCENDING)]),
-    ]
+    # The unique name, read by name (imports, "+Add New") and listed in name
+    # order. Reads by id (DataLoaders, rename, delete) need no index of their
+    # own: TenantDocument.scoped puts `_id`, the primary key, first.
+    return [IndexModel([("org_id", ASCENDING), ("name_key", ASCENDING)], unique=True)]
 
 
 class Lookup(TenantDocument):

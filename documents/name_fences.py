@@ -24,6 +24,7 @@ class NameFences(TenantDocument):
 
     class Settings:
         name = "customer_name_fences"
+        # One document per org, read before each page of customers.
         indexes = [IndexModel([("org_id", ASCENDING)], unique=True)]
 
     @classmethod

@@ -40,9 +40,11 @@ class Product(TenantDocument):
 
     class Settings:
         name = "products"
+        # Reads by id need no index: TenantDocument.scoped puts `_id` first.
         indexes = [
+            # Unique Import ID: product lines and imports name products by it;
+            # products(...) pages in its order.
             IndexModel([("org_id", ASCENDING), ("import_key", ASCENDING)], unique=True),
-            IndexModel([("org_id", ASCENDING), ("_id", ASCENDING)]),
             IndexModel([("org_id", ASCENDING), ("search_tokens", ASCENDING)]),
         ]
 
@@ -106,11 +108,17 @@ class ProductLine(TenantDocument):
 
     class Settings:
         name = "product_lines"
+        # Reads by id (productLine, the line a renewal replaces) need no index:
+        # TenantDocument.scoped puts `_id` first.
         indexes = [
+            # Unique line ID: a re-import matches its lines by it.
             IndexModel([("org_id", ASCENDING), ("line_key", ASCENDING)], unique=True),
-            IndexModel([("org_id", ASCENDING), ("_id", ASCENDING)]),
+            # productLines without a filter: bounded seq windows.
             IndexModel([("org_id", ASCENDING), ("seq", ASCENDING)]),
+            # productLines / bookings / revenueSchedule / Customer.productLines by
+            # customer, and the latest line a renewal renews.
             IndexModel([("org_id", ASCENDING), ("customer_id", ASCENDING), ("seq", ASCENDING)]),
+            # productLines / revenueSchedule by product.
             IndexModel([("org_id", ASCENDING), ("product_id", ASCENDING), ("seq", ASCENDING)]),
         ]
 
@@ -123,4 +131,5 @@ class Sequence(TenantDocument):
 
     class Settings:
         name = "sequences"
+        # One counter per org and name, incremented as lines are imported.
         indexes = [IndexModel([("org_id", ASCENDING), ("name", ASCENDING)], unique=True)]

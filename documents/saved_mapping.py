@@ -34,7 +34,8 @@ class SavedMapping(TenantDocument):
     class Settings:
         name = "saved_mappings"
         indexes = [
+            # Unique name per entity; savedMappings(entity) lists by its prefix.
+            # Reads by id need no index: TenantDocument.scoped puts `_id` first.
             IndexModel([("org_id", ASCENDING), ("entity", ASCENDING), ("name_key", ASCENDING)],
                        unique=True),
-            IndexModel([("org_id", ASCENDING), ("_id", ASCENDING)]),
         ]
