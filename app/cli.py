@@ -270,15 +270,11 @@ def reindex_search_command(
     Run once after upgrading past them; safe to run at any time and more than once.
     """
 
-    from documents.organization import Organization
-    from resolvers.search_index import drop_former_index, reindex_search
+    from resolvers.search_index import drop_former_index, reindex_orgs
 
     async def run() -> None:
-        query = {} if org is None else {"slug": org}
-        async for found in Organization.find(query):
-            assert found.id is not None
-            changed = await reindex_search(found.id)
-            _err().print(f"{found.slug}: {changed} customers indexed for search")
+        for slug, changed in (await reindex_orgs(org)).items():
+            _err().print(f"{slug}: {changed} customers indexed for search")
         if await drop_former_index():
             _err().print("dropped the former search index (org_id, search_tokens)")
 

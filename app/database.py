@@ -17,6 +17,7 @@ from app.embedded import EmbeddedServer
 from app.settings import Settings
 from documents import ALL_DOCUMENTS
 from documents.base import drop_undeclared_id_indexes
+from resolvers.search_index import FORMER_INDEX, reindex_orgs
 
 log = logging.getLogger(__name__)
 
@@ -78,11 +79,16 @@ class Database:
         # them). Indexes the documents no longer declare are dropped (each costs
         # every write); those they declare are created when missing.
         supervised = self.control_fd is not None
+        indexes = {} if supervised else await self.db["customers"].index_information()
+        upgrading = FORMER_INDEX in indexes
         await init_beanie(database=self.db, document_models=ALL_DOCUMENTS,
                           skip_indexes=supervised, allow_index_dropping=not supervised)
         if not supervised:
             for name in await drop_undeclared_id_indexes(ALL_DOCUMENTS, self.db):
                 log.info("dropped index %s: no read needs it any more", name)
+        if upgrading:  # customers stored before search_prefixes: searchable again
+            for slug, changed in (await reindex_orgs()).items():
+                log.info("%s: %d customers indexed for search", slug, changed)
 
     async def watch(self) -> None:
         """Restart the embedded server whenever it dies, on the same port and data,

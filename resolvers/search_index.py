@@ -2,10 +2,11 @@
 
 Search reads the index (org_id, search_prefixes, name_key); a customer stored
 before that field existed has its tokens but no prefixes, so no search finds
-it until `sitebook reindex-search` sets them (derived from the stored tokens,
-nothing else is read or changed). The index the search used before, on
-(org_id, search_tokens), serves no read any more and is dropped: it only cost
-every write.
+it until its prefixes are set (derived from the stored tokens, nothing else is
+read or changed): at the first start after the upgrade (app/database.py, seen
+by the former index still being there), or by `sitebook reindex-search`.
+The index the search used before, on (org_id, search_tokens), serves no read
+any more and is dropped: it only cost every write.
 """
 
 from bson import ObjectId
@@ -13,6 +14,7 @@ from pymongo import UpdateOne
 from pymongo.errors import OperationFailure
 
 from documents.customer import Customer
+from documents.organization import Organization
 from documents.text import search_prefixes
 
 # The index search read before search_prefixes.
@@ -51,3 +53,12 @@ async def drop_former_index() -> bool:
     except OperationFailure:
         return False
     return True
+
+
+async def reindex_orgs(slug: str | None = None) -> dict[str, int]:
+    """reindex_search for one organization (by slug) or all: customers set, by slug."""
+    changed: dict[str, int] = {}
+    async for org in Organization.find({} if slug is None else {"slug": slug}):
+        assert org.id is not None
+        changed[org.slug] = await reindex_search(org.id)
+    return changed

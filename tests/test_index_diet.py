@@ -14,7 +14,10 @@ from app.database import Database
 from app.settings import Settings
 from documents import ALL_DOCUMENTS
 from documents.customer import Customer
-from tests.conftest import COMMAND_LOG
+from documents.organization import Organization
+from documents.text import search_prefixes
+from resolvers.search_index import FORMER_INDEX
+from tests.conftest import COMMAND_LOG, Org
 
 # Declared before the diet; no read needs it since point filters put _id first.
 OLD_CUSTOMER_INDEX = IndexModel([("org_id", ASCENDING), ("_id", ASCENDING),
@@ -70,5 +73,32 @@ async def _indexes_of(settings: Settings, name: str) -> dict[str, Any]:
     await database.open()
     try:
         return await _indexes(database, name)
+    finally:
+        await database.close()
+
+
+async def test_the_first_start_after_search_prefixes_makes_old_customers_searchable(
+        settings: Settings, org: Org) -> None:
+    """A database from before `search_prefixes` (its former search index still
+    there): opening it fills the prefixes, so no customer drops out of search.
+    """
+    database = Database(settings)
+    await database.open()
+    try:
+        found = await Organization.find_one({"slug": org.slug})
+        assert found is not None
+        assert found.id is not None
+        customers = database.db["customers"]
+        await customers.insert_one({"org_id": found.id, "name": "Old Timer",
+                                    "name_key": "old timer", "search_tokens": ["old", "timer"]})
+        await customers.create_indexes([IndexModel([("org_id", ASCENDING),
+                                                    ("search_tokens", ASCENDING)])])
+        await database.close()
+        await database.open()
+        stored = await database.db["customers"].find_one({"org_id": found.id,
+                                                          "name_key": "old timer"})
+        assert stored is not None
+        assert stored["search_prefixes"] == search_prefixes(["old", "timer"])
+        assert FORMER_INDEX not in await _indexes(database, "customers")
     finally:
         await database.close()
