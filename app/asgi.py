@@ -7,6 +7,7 @@ import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
+import orjson
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from graphql import GraphQLSchema
 from pymongo.errors import ConnectionFailure
@@ -68,6 +69,14 @@ class GraphQLApp(GraphQL[Context, None]):
             # A GraphQL error, as every other refusal (Strawberry answers plain text).
             response = graphql_error(error.reason, error.status_code)
         await response(scope, receive, send)
+
+    def encode_json(self, data: object) -> bytes:
+        """orjson: a page of customers encodes about 10x faster than with json."""
+        try:
+            return orjson.dumps(data)
+        except (orjson.JSONEncodeError, TypeError):
+            # What orjson refuses and json takes: integers past 64 bits (a cost).
+            return json.dumps(data, separators=(",", ":")).encode()
 
     def parse_json(self, data: str | bytes) -> Any:
         try:

@@ -5,7 +5,7 @@ its size.
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from bson import ObjectId
 from strawberry.dataloader import DataLoader
@@ -32,8 +32,17 @@ class ByIdLoader(DataLoader[ObjectId, D | None], Generic[D]):
         return [by_id.get(doc_id) for doc_id in ids]
 
 
-class CustomerByIdLoader(ByIdLoader[Customer]):
-    document = Customer
+class CustomerByIdLoader(DataLoader[ObjectId, dict[str, Any] | None]):
+    """Customers as stored: the schema builds its objects straight from them."""
+
+    def __init__(self, actor: Actor) -> None:
+        self.actor = actor
+        super().__init__(load_fn=self._load)
+
+    async def _load(self, ids: Sequence[ObjectId]) -> list[dict[str, Any] | None]:
+        found = await Customer.find_any_raw(self.actor.org_id, "_id", ids)
+        by_id = {raw["_id"]: raw for raw in found}
+        return [by_id.get(doc_id) for doc_id in ids]
 
 
 class CustomerTypeByIdLoader(ByIdLoader[CustomerType]):

@@ -14,6 +14,7 @@ from schema.customer_mutations import CustomerMutations
 from schema.descriptions import describe
 from schema.embedded_mutations import EmbeddedMutations
 from schema.errors import MaskUnexpectedErrors
+from schema.execution import AttributeFieldsExecutionContext
 from schema.exports import ExportMutations, ExportQueries
 from schema.imports import ImportJob, ImportMutations, ImportQueries, ImportSubscriptions
 from schema.limits import limit_extensions
@@ -69,6 +70,7 @@ def build_schema(introspection: bool = True) -> Schema:
         extensions=extensions,
         # "Did you mean ...?" would spell out the schema to anyone guessing at it.
         config=StrawberryConfig(disable_field_suggestions=True),
+        execution_context_class=AttributeFieldsExecutionContext,
     )
     built.description_problems = describe(built._schema)
     return built

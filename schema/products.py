@@ -108,7 +108,7 @@ class ProductLine(Node):
     @strawberry.field
     async def customer(self, info: Info) -> Customer | None:
         found = await info.context.loaders.customer_by_id.load(self._doc.customer_id)
-        return None if found is None else Customer.from_doc(found)
+        return None if found is None else Customer.from_raw(found)
 
     @strawberry.field
     async def product(self, info: Info) -> Product | None:
@@ -157,7 +157,7 @@ class Booking:
     @strawberry.field
     async def customer(self, info: Info) -> Customer | None:
         found = await info.context.loaders.customer_by_id.load(self._line.customer_id)
-        return None if found is None else Customer.from_doc(found)
+        return None if found is None else Customer.from_raw(found)
 
 
 @strawberry.input
