@@ -45,6 +45,10 @@ class Settings(BaseSettings):
     # How long one query's database reads may take before they are stopped (maxTimeMS).
     read_timeout_seconds: float = Field(default=10.0,
                                         validation_alias="SITEBOOK_READ_TIMEOUT_SECONDS")
+    # How long a process keeps who a key speaks for: a key revoked (or settings
+    # changed) by another process takes effect within it. 0: look it up every time.
+    key_cache_seconds: float = Field(default=5.0, ge=0, le=60,
+                                     validation_alias="SITEBOOK_KEY_CACHE_SECONDS")
 
     @property
     def allowed_origins(self) -> list[str]:
