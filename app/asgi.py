@@ -416,7 +416,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         # A browser's websocket handshake from another origin: the same list as CORS.
         allowed_origins=settings.allowed_origins,
     )
-    graphql.import_limits = settings.import_limits
+    graphql.import_limits = ImportLimits(settings.max_upload_bytes, settings.max_import_rows,
+                                         settings.max_import_columns)
     ACTORS.seconds = settings.key_cache_seconds
     graphql.read_timeout = settings.read_timeout_seconds
 
