@@ -75,7 +75,8 @@ class GraphQLApp(GraphQL[Context, None]):
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         return Context(authenticated=request.scope.get("sitebook.actor"),
-                       import_limits=self.import_limits, read_timeout=self.read_timeout)
+                       import_limits=self.import_limits, read_timeout=self.read_timeout,
+                       limits_checked=request.scope.get("sitebook.limits_checked", False))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -327,6 +328,7 @@ class GraphQLEndpoint:
                 # application/graphql-response+json turns it into 400, see _answering).
                 return JSONResponse(answer, status_code=400 if cannot_run(errors) else 200), \
                     receive
+            scope["sitebook.limits_checked"] = True
         return None, _replay(body, receive)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

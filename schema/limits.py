@@ -52,7 +52,9 @@ class OperationLimits(ValidationCache):
     def on_validate(self) -> Iterator[None]:
         context = self.execution_context
         document = context.graphql_document
-        if document is not None:
+        # A JSON request was measured before its key was looked up (`refusal`):
+        # the same text and variables need not be walked again.
+        if document is not None and not getattr(context.context, "limits_checked", False):
             errors = analyse(context.schema._schema, document, context.variables or {}).errors
             if errors:
                 context.pre_execution_errors = errors
