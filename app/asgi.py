@@ -37,6 +37,7 @@ from resolvers.errors import Forbidden
 from resolvers.export_worker import work_exports
 from resolvers.exports import export_file
 from resolvers.imports import ImportLimits, template_workbook
+from resolvers.lookup_cache import LOOKUPS
 from schema import build_schema
 from schema.context import Context
 from schema.ids import from_global_id
@@ -421,6 +422,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     graphql.import_limits = ImportLimits(settings.max_upload_bytes, settings.max_import_rows,
                                          settings.max_import_columns)
     ACTORS.seconds = settings.key_cache_seconds
+    LOOKUPS.seconds = settings.lookup_cache_seconds
     graphql.read_timeout = settings.read_timeout_seconds
 
     @with_key

@@ -51,6 +51,10 @@ class Settings(BaseSettings):
     # changed) by another process takes effect within it. 0: look it up every time.
     key_cache_seconds: float = Field(default=5.0, ge=0, le=60,
                                      validation_alias="SITEBOOK_KEY_CACHE_SECONDS")
+    # How long a process keeps lookups (customer types, ...) it read: a rename or
+    # delete by another process shows within it. 0: read them every time.
+    lookup_cache_seconds: float = Field(default=5.0, ge=0, le=60,
+                                        validation_alias="SITEBOOK_LOOKUP_CACHE_SECONDS")
 
     @property
     def allowed_origins(self) -> list[str]:

@@ -15,6 +15,7 @@ from documents.customer import Customer
 from documents.lookups import CustomerType, LeadSource, PaymentTerm, PriceLevel, User
 from documents.product import Product, ProductLine
 from resolvers.actor import Actor
+from resolvers.lookup_cache import LOOKUPS
 
 D = TypeVar("D", bound=TenantDocument)
 
@@ -45,23 +46,40 @@ class CustomerByIdLoader(DataLoader[ObjectId, dict[str, Any] | None]):
         return [by_id.get(doc_id) for doc_id in ids]
 
 
-class CustomerTypeByIdLoader(ByIdLoader[CustomerType]):
+class KeptByIdLoader(ByIdLoader[D]):
+    """Lookups: those read in the last few seconds are not read again
+    (resolvers/lookup_cache.py).
+    """
+
+    async def _load(self, ids: Sequence[ObjectId]) -> list[D | None]:
+        org_id, kind = self.actor.org_id, self.document.__name__
+        kept = {doc_id: LOOKUPS.get(org_id, kind, doc_id) for doc_id in ids}
+        missing = [doc_id for doc_id, found in kept.items() if found is None]
+        if missing:
+            for found, doc_id in zip(await super()._load(missing), missing, strict=True):
+                if found is not None:
+                    LOOKUPS.keep(org_id, kind, doc_id, found)
+                    kept[doc_id] = found
+        return [kept[doc_id] for doc_id in ids]
+
+
+class CustomerTypeByIdLoader(KeptByIdLoader[CustomerType]):
     document = CustomerType
 
 
-class LeadSourceByIdLoader(ByIdLoader[LeadSource]):
+class LeadSourceByIdLoader(KeptByIdLoader[LeadSource]):
     document = LeadSource
 
 
-class PaymentTermByIdLoader(ByIdLoader[PaymentTerm]):
+class PaymentTermByIdLoader(KeptByIdLoader[PaymentTerm]):
     document = PaymentTerm
 
 
-class PriceLevelByIdLoader(ByIdLoader[PriceLevel]):
+class PriceLevelByIdLoader(KeptByIdLoader[PriceLevel]):
     document = PriceLevel
 
 
-class UserByIdLoader(ByIdLoader[User]):
+class UserByIdLoader(KeptByIdLoader[User]):
     document = User
 
 

@@ -86,3 +86,23 @@ async def test_every_route_answers_401_in_one_shape(http: httpx.AsyncClient) -> 
         bodies.append(response.json())
     assert all(body == bodies[0] for body in bodies)
     assert bodies[0]["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+async def test_a_renamed_lookup_is_seen_at_once_and_read_once(
+        org: Org, command_log: CommandLog) -> None:
+    made = await org.mutate('mutation { customerTypeCreate(name: "Strata") '
+                            "{ customerType { id } userErrors { code } } }")
+    type_id = made["customerType"]["id"]
+    await org.mutate('mutation($t: ID!) { customerCreate(input: {name: "Acme", '
+                     "customerTypeId: $t}) { customer { id } userErrors { code } } }",
+                     {"t": type_id})
+    read = "{ customerByName(name: \"Acme\") { customerType { name } } }"
+    assert (await org.gql(read))["customerByName"]["customerType"] == {"name": "Strata"}
+    command_log.commands.clear()
+    assert (await org.gql(read))["customerByName"]["customerType"] == {"name": "Strata"}
+    assert not [c for name, c in command_log.commands if c.get(name) == "customer_types"]
+    await org.mutate('mutation($t: ID!) { customerTypeRename(id: $t, name: "Body corporate") '
+                     "{ customerType { id } userErrors { code } } }", {"t": type_id},
+                     role=Role.ADMIN)
+    assert (await org.gql(read))["customerByName"]["customerType"] == {
+        "name": "Body corporate"}
