@@ -379,6 +379,16 @@ async def _one_user_rounds(
         print(f"  {label:<7} one customer by id p50 {one:6.2f} ms = x{one / raw_one_ms:5.2f} "
               f"raw find_one (goal <= 3);  page of 50 service CPU {cpu:6.2f} ms = "
               f"x{cpu / raw_page_ms:5.2f} raw PyMongo + orjson (goal <= 3)")
+    # The machine's load moves every figure between rounds: each round's own ratio
+    # (measured within seconds of its baseline) is the steadier figure.
+    print("median of each round's own ratio")
+    for label in services:
+        one_ratio = statistics.median(
+            a / b for a, b in zip(one_ms[label], one_ms["raw find_one"], strict=True))
+        cpu_ratio = statistics.median(
+            a / b for a, b in zip(page_cpu[label], page_cpu["raw"], strict=True))
+        print(f"  {label:<7} one customer by id x{one_ratio:5.2f} raw find_one;  "
+              f"page of 50 service CPU x{cpu_ratio:5.2f} raw PyMongo + orjson")
 
 
 async def main() -> None:
