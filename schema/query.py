@@ -24,6 +24,7 @@ from schema.types import (
     Customer,
     CustomerType,
     Equipment,
+    FromDocument,
     LeadSource,
     Node,
     PaymentTerm,
@@ -188,10 +189,11 @@ async def _node(actor: Actor, global_id: str) -> Node | None:
         return None
     document, graphql_type = lookup
     doc = await lookup_resolvers.get_lookup(actor, document, object_id)
-    return None if doc is None else graphql_type.from_doc(doc)  # type: ignore[attr-defined]
+    built = None if doc is None else graphql_type.from_doc(doc)
+    return built if isinstance(built, Node) else None
 
 
-_LOOKUP_TYPES: dict[str, tuple[type[lookups.Lookup], type]] = {
+_LOOKUP_TYPES: dict[str, tuple[type[lookups.Lookup], type[FromDocument]]] = {
     "CustomerType": (lookups.CustomerType, CustomerType),
     "LeadSource": (lookups.LeadSource, LeadSource),
     "PaymentTerm": (lookups.PaymentTerm, PaymentTerm),

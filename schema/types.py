@@ -17,7 +17,6 @@ import strawberry
 from pydantic import BaseModel
 
 from documents import customer as docs
-from documents import lookups
 from documents.customer import InvoicingOption
 from resolvers.errors import ErrorCode, Problem, UserFacingError
 from resolvers.pagination import MAX_PAGE, Page, page_size
@@ -135,56 +134,50 @@ class CustomField:
     value: str
 
 
-@strawberry.type
-class CustomerType(Node):
-    name: str
+class FromDocument:
+    """A GraphQL type whose fields are its document's fields of the same names, and
+    whose id is its type's: declaring a field is all it takes to show it.
+    """
 
     @classmethod
-    def from_doc(cls, doc: lookups.CustomerType) -> Self:
-        return cls(id=to_global_id("CustomerType", doc.id), name=doc.name)
+    def from_doc(cls, doc: Any) -> Self:
+        names = _FIELDS_OF.get(cls)
+        if names is None:
+            names = _FIELDS_OF[cls] = _stored_fields(cls)
+        values = {name: getattr(doc, name) for name in names}
+        values["id"] = to_global_id(cls.__name__, doc.id)
+        return _build(cls, values)
+
+
+_FIELDS_OF: dict[type, tuple[str, ...]] = {}
 
 
 @strawberry.type
-class LeadSource(Node):
+class CustomerType(Node, FromDocument):
     name: str
 
-    @classmethod
-    def from_doc(cls, doc: lookups.LeadSource) -> Self:
-        return cls(id=to_global_id("LeadSource", doc.id), name=doc.name)
+
+@strawberry.type
+class LeadSource(Node, FromDocument):
+    name: str
 
 
 @strawberry.type
-class PaymentTerm(Node):
+class PaymentTerm(Node, FromDocument):
     name: str
     due_days: int
 
-    @classmethod
-    def from_doc(cls, doc: lookups.PaymentTerm) -> Self:
-        return cls(id=to_global_id("PaymentTerm", doc.id), name=doc.name, due_days=doc.due_days)
-
 
 @strawberry.type
-class PriceLevel(Node):
+class PriceLevel(Node, FromDocument):
     name: str
     adjustment_percent: Decimal
 
-    @classmethod
-    def from_doc(cls, doc: lookups.PriceLevel) -> Self:
-        return cls(
-            id=to_global_id("PriceLevel", doc.id),
-            name=doc.name,
-            adjustment_percent=doc.adjustment_percent,
-        )
-
 
 @strawberry.type(description="An account manager or technician.")
-class User(Node):
+class User(Node, FromDocument):
     name: str
     email: str | None
-
-    @classmethod
-    def from_doc(cls, doc: lookups.User) -> Self:
-        return cls(id=to_global_id("User", doc.id), name=doc.name, email=doc.email)
 
 
 @strawberry.type
