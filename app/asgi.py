@@ -90,13 +90,16 @@ class GraphQLApp(GraphQL[Context, None]):
             response = graphql_error(error.reason, error.status_code)
         await response(scope, receive, send)
 
-    def encode_json(self, data: object) -> bytes:
-        """orjson: a page of customers encodes about 10x faster than with json."""
+    def encode_json(self, data: object) -> str:
+        """orjson: a page of customers encodes about 10x faster than with json.
+        Text, not bytes: Strawberry sends bytes over a websocket as binary frames,
+        which graphql-ws clients (browsers) cannot read.
+        """
         try:
-            return orjson.dumps(data)
+            return orjson.dumps(data).decode()
         except (orjson.JSONEncodeError, TypeError):
             # What orjson refuses and json takes: integers past 64 bits (a cost).
-            return json.dumps(data, separators=(",", ":")).encode()
+            return json.dumps(data, separators=(",", ":"))
 
     def parse_json(self, data: str | bytes) -> Any:
         try:
