@@ -13,6 +13,7 @@ import pytest
 from documents.api_key import ApiKey, Role
 from documents.base import utcnow
 from resolvers.actor_cache import ACTORS
+from resolvers.lookup_cache import LOOKUPS
 from tests.conftest import CommandLog, Org
 
 QUERY = {"query": "{ settings { customerLabel } }"}
@@ -28,11 +29,23 @@ def short_cache() -> Iterator[None]:
         ACTORS.seconds = kept
 
 
+@pytest.fixture
+def long_caches() -> Iterator[None]:
+    """Kept for the whole test, however slow the machine."""
+    kept = ACTORS.seconds, LOOKUPS.seconds
+    ACTORS.seconds = LOOKUPS.seconds = 3600
+    try:
+        yield
+    finally:
+        ACTORS.seconds, LOOKUPS.seconds = kept
+
+
 def key_lookups(command_log: CommandLog) -> int:
     return sum(1 for name, command in command_log.commands
                if name == "aggregate" and command.get("aggregate") == "api_keys")
 
 
+@pytest.mark.usefixtures("long_caches")
 async def test_a_key_is_looked_up_once_within_the_cache_lifetime(
         org: Org, command_log: CommandLog) -> None:
     headers = {"Authorization": f"Bearer {org.keys[Role.FIELD]}"}
@@ -66,6 +79,7 @@ async def test_a_key_revoked_by_another_process_stops_working_within_the_lifetim
     assert status == 401
 
 
+@pytest.mark.usefixtures("long_caches")
 async def test_a_settings_change_is_seen_at_once_by_every_key_of_the_org(org: Org) -> None:
     assert (await org.gql(QUERY["query"], role=Role.FIELD))["settings"]["customerLabel"] == \
         "Customer"
@@ -88,6 +102,7 @@ async def test_every_route_answers_401_in_one_shape(http: httpx.AsyncClient) -> 
     assert bodies[0]["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
 
 
+@pytest.mark.usefixtures("long_caches")
 async def test_a_renamed_lookup_is_seen_at_once_and_read_once(
         org: Org, command_log: CommandLog) -> None:
     made = await org.mutate('mutation { customerTypeCreate(name: "Strata") '
