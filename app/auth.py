@@ -16,8 +16,14 @@ from documents.api_key import ApiKey, Role
 from documents.base import utcnow
 from documents.organization import Organization, OrgSettings
 from resolvers.actor import Actor
+from resolvers.actor_cache import ACTORS
 
 KEY_PREFIX = "sbk_"
+# What a request without a valid key gets (HTTP 401), on every route: one shape,
+# a GraphQL error, as every other refusal of the service.
+UNAUTHENTICATED = {"errors": [{
+    "message": "A valid API key is required (Authorization: Bearer sbk_...).",
+    "extensions": {"code": "UNAUTHENTICATED"}}]}
 
 
 class AlreadyExists(Exception):
@@ -77,7 +83,34 @@ async def revoke_api_key(org: Organization, prefix: str) -> bool:
         {"org_id": org.id, "prefix": prefix, "revoked_at": None},
         {"$set": {"revoked_at": utcnow()}},
     )
+    # This process stops honouring it at once (others within the cache's lifetime).
+    ACTORS.forget_key(org.id, prefix)  # type: ignore[arg-type]
     return result.modified_count == 1
+
+
+def bearer_key(authorization: str) -> str | None:
+    """The key of an `Authorization: Bearer <key>` header (any case of "Bearer")."""
+    scheme, _, key = authorization.partition(" ")
+    return key.strip() if scheme.lower() == "bearer" and key.strip() else None
+
+
+async def authenticate(authorization: str | None) -> Actor | None:
+    """Who an Authorization header speaks for: the one way every route (GraphQL,
+    its websocket, the file downloads) turns a key into an actor; None: HTTP 401.
+    A key looked up in the last few seconds is not looked up again
+    (resolvers/actor_cache.py).
+    """
+    key = bearer_key(authorization or "")
+    if key is None or not key.startswith(KEY_PREFIX):
+        return None
+    key_hash = hash_key(key)
+    kept = ACTORS.get(key_hash)
+    if kept is not None:
+        return kept
+    actor = await actor_for_key(key)
+    if actor is not None:
+        ACTORS.keep(key_hash, key[:12], actor)
+    return actor
 
 
 async def actor_for_key(key: str) -> Actor | None:

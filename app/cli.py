@@ -333,7 +333,7 @@ def import_command(
     from documents.import_job import FINISHED, ImportJob, ImportRowError, ImportStatus
     from importers.worker import JobRun, claim, worker_name
     from resolvers.errors import UserFacingError
-    from resolvers.imports import ImportRequest, import_file
+    from resolvers.imports import ImportLimits, ImportRequest, import_file
 
     err = _err()
     request = ImportRequest(
@@ -344,7 +344,9 @@ def import_command(
         actor = _actor(await _org(org))
         settings = Settings()
         try:
-            job = await import_file(actor, request, settings.import_limits)
+            job = await import_file(actor, request, ImportLimits(
+                settings.max_upload_bytes, settings.max_import_rows,
+                settings.max_import_columns))
         except UserFacingError as exc:
             for problem in exc.problems:
                 err.print(f"[red]{problem.code.value}[/red]: {problem.message}")

@@ -1,16 +1,17 @@
 from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-if TYPE_CHECKING:  # imported when used: the CLI reads settings without the import pipeline
-    from resolvers.imports import ImportLimits
-
 
 class Settings(BaseSettings):
-    """Everything configurable, from the environment; no secrets in code."""
+    """Everything configurable, from the environment; no secrets in code.
+
+    The one place of each setting's default. It imports nothing of the layers
+    that use it: app/ hands the values to them (resolvers.imports.ImportLimits).
+    """
 
     model_config = SettingsConfigDict(env_file=".env", extra="ignore")
 
@@ -36,6 +37,7 @@ class Settings(BaseSettings):
                                            validation_alias="SITEBOOK_IMPORT_PATIENCE_SECONDS")
     max_upload_bytes: int = Field(default=100 * 1024 * 1024,
                                   validation_alias="SITEBOOK_MAX_UPLOAD_BYTES")
+    # Excel's own limit.
     max_import_rows: int = Field(default=1_048_576, validation_alias="SITEBOOK_MAX_IMPORT_ROWS")
     max_import_columns: int = Field(default=1_000,
                                     validation_alias="SITEBOOK_MAX_IMPORT_COLUMNS")
@@ -45,18 +47,19 @@ class Settings(BaseSettings):
     # How long one query's database reads may take before they are stopped (maxTimeMS).
     read_timeout_seconds: float = Field(default=10.0,
                                         validation_alias="SITEBOOK_READ_TIMEOUT_SECONDS")
+    # How long a process keeps who a key speaks for: a key revoked (or settings
+    # changed) by another process takes effect within it. 0: look it up every time.
+    key_cache_seconds: float = Field(default=5.0, ge=0, le=60,
+                                     validation_alias="SITEBOOK_KEY_CACHE_SECONDS")
+    # How long a process keeps lookups (customer types, ...) it read: a rename or
+    # delete by another process shows within it. 0: read them every time.
+    lookup_cache_seconds: float = Field(default=5.0, ge=0, le=60,
+                                        validation_alias="SITEBOOK_LOOKUP_CACHE_SECONDS")
 
     @property
     def allowed_origins(self) -> list[str]:
         return [origin.strip().rstrip("/") for origin in self.cors_origins.split(",")
                 if origin.strip()]
-
-    @property
-    def import_limits(self) -> "ImportLimits":
-        from resolvers.imports import ImportLimits
-
-        return ImportLimits(self.max_upload_bytes, self.max_import_rows,
-                            self.max_import_columns)
 
     @property
     def import_lease(self) -> timedelta:

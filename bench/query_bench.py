@@ -6,8 +6,16 @@ requests/s at concurrency 8, then the same reads with raw PyMongo, and prints
 the GraphQL/raw ratios and the database commands per request (page of 10 vs
 100). Not a test: it prints figures.
 
+Then, at one user (issue 13.3), interleaved rounds of: one customer by id
+through GraphQL over HTTP against a raw PyMongo `find_one` of the same
+customer (p50 ratio), and the service's CPU per page of 50 customers against
+raw PyMongo's doing the same commands and encoding the documents with orjson.
+With `--before REF` the same rounds also run the service as it was at the git
+commit REF (its tree extracted to a temporary directory), so before and after
+are measured in one run, against the same raw baseline.
+
     .venv/bin/python bench/query_bench.py [--seconds 20] [--customers 10000]
-        [--workers 1,2 [--rounds 3]]
+        [--workers 1,2] [--rounds 3] [--before REF] [--one-user-only]
 
 `--workers 1,2` runs the service with 1, then 2 processes (`sitebook serve
 --workers N`), in turns for `--rounds` rounds, and prints the medians side by
@@ -30,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import orjson
 from beanie import PydanticObjectId
 from embedded import embedded_database, until_ready
 from pymongo import AsyncMongoClient, monitoring
@@ -297,14 +306,176 @@ async def commands_per_page(uri: str, key: str) -> dict[int, int]:
     return counts
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU a process has used (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def start_service(uri: str, port: int, tree: Path | None = None) -> subprocess.Popen[bytes]:
+    """`sitebook serve` on `port` against `uri`, without in-process workers (their
+    polling would count as the service's CPU); `tree`: run that source tree instead.
+    """
+    env = {**os.environ, "MONGODB_URI": uri, "SITEBOOK_DATABASE": DATABASE,
+           "SITEBOOK_IMPORT_WORKERS": "0", "SITEBOOK_EXPORT_WORKERS": "0"}
+    if tree is None:
+        command = [str(Path(sys.executable).parent / "sitebook"), "serve", "--port", str(port)]
+    else:  # the tree's packages come first on the path, before the editable install
+        command = [sys.executable, "-c", "from app.cli import cli; cli()", "serve",
+                   "--port", str(port)]
+    return subprocess.Popen(command, env=env, cwd=tree, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+
+
+def extract_tree(ref: str, into: Path) -> Path:
+    """The project's files as of git commit `ref`, written under `into`."""
+    root = Path(__file__).resolve().parent.parent
+    archive = subprocess.run(["git", "-C", str(root), "archive", ref],  # noqa: S607
+                             check=True, capture_output=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)  # noqa: S607
+    return into
+
+
+async def one_user(uri: str, key: str, ids: list[PydanticObjectId], before: str | None,
+                   rounds: int, requests: int) -> None:
+    """Issue 13.3's two ratios at one user, in interleaved rounds: one customer by id
+    (GraphQL over HTTP / raw find_one, p50) and a page of 50 customers (service CPU /
+    raw PyMongo + orjson CPU), for this tree and, with `before`, the tree at that commit.
+    """
+    from schema.ids import to_global_id
+
+    with tempfile.TemporaryDirectory() as tmp:
+        trees: dict[str, Path | None] = {"after": None}
+        if before is not None:
+            trees = {"before": extract_tree(before, Path(tmp)), **trees}
+        services = {label: (port, start_service(uri, port, tree))
+                    for label, tree in trees.items() for port in [free_port()]}
+        client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(uri, tz_aware=True)
+        try:
+            await _one_user_rounds(client, services, key, ids, rounds, requests, to_global_id)
+        finally:
+            for _, service in services.values():
+                service.terminate()
+                service.wait()
+            await client.close()
+
+
+async def _one_user_rounds(
+    client: AsyncMongoClient[dict[str, Any]],
+    services: dict[str, tuple[int, subprocess.Popen[bytes]]], key: str,
+    ids: list[PydanticObjectId], rounds: int, requests: int, to_global_id: Any,
+) -> None:
+    database = client[DATABASE]
+    org = await database["organizations"].find_one({"slug": "bench"})
+    assert org is not None
+    org_id = org["_id"]
+    from app.auth import hash_key
+
+    key_hash = hash_key(key)
+    headers = {"Authorization": f"Bearer {key}"}
+    https = {label: httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30)
+             for label, (port, _) in services.items()}
+    for http in https.values():
+        await until_ready(http)
+    rng = random.Random(3)
+
+    async def graphql(http: httpx.AsyncClient, query: str, variables: dict[str, Any]) -> None:
+        response = await http.post("/graphql", json={"query": query, "variables": variables},
+                                   headers=headers)
+        assert response.status_code == 200, response.text
+        assert "errors" not in response.json(), response.text
+
+    async def raw_one(customer_id: PydanticObjectId) -> None:
+        assert await database["customers"].find_one({"_id": customer_id, "org_id": org_id})
+
+    async def raw_page() -> None:
+        # The commands a page costs the service without its key cache: the key,
+        # the name fence, the page, the billing customers and the customer types.
+        assert await database["api_keys"].find_one({"key_hash": key_hash, "revoked_at": None})
+        fence = (await database["customer_name_fences"].find_one(
+            {"org_id": org_id}))["fences"][0]
+        pipeline = [{"$match": {"org_id": org_id, "name_key": {"$lte": fence}}},
+                    {"$match": {"archived": False}}, {"$sort": {"name_key": 1}}, {"$limit": 51}]
+        docs = await (await database["customers"].aggregate(pipeline)).to_list()
+        billing_ids = [d["billing"]["billing_customer_id"] for d in docs if d.get("billing")]
+        type_ids = list({d["customer_type_id"] for d in docs if d.get("customer_type_id")})
+        billed = await database["customers"].find(
+            {"org_id": org_id, "_id": {"$in": billing_ids}}).to_list()
+        types = await database["customer_types"].find(
+            {"org_id": org_id, "_id": {"$in": type_ids}}).to_list()
+        orjson.dumps({"docs": docs[:50], "billed": billed, "types": types}, default=str)
+
+    one_ms: dict[str, list[float]] = {label: [] for label in [*services, "raw find_one"]}
+    page_cpu: dict[str, list[float]] = {label: [] for label in [*services, "raw"]}
+    for round_number in range(rounds):
+        for label in [*services, "raw find_one"]:
+            latencies = []
+            for _ in range(requests):
+                customer_id = rng.choice(ids)
+                started = time.perf_counter()
+                if label in https:
+                    await graphql(https[label], ONE_QUERY,
+                                  {"id": to_global_id("Customer", customer_id)})
+                else:
+                    await raw_one(customer_id)
+                latencies.append(time.perf_counter() - started)
+            one_ms[label].append(statistics.median(latencies) * 1000)
+        for label in [*services, "raw"]:
+            if label in https:
+                pid = services[label][1].pid
+                cpu = _cpu_seconds(pid)
+                for _ in range(requests):
+                    await graphql(https[label], PAGE_QUERY, {"first": 50})
+                page_cpu[label].append((_cpu_seconds(pid) - cpu) / requests * 1000)
+            else:
+                cpu = time.process_time()
+                for _ in range(requests):
+                    await raw_page()
+                page_cpu[label].append((time.process_time() - cpu) / requests * 1000)
+        print(f"  round {round_number + 1}/{rounds}: one by id p50 "
+              + ", ".join(f"{k} {v[-1]:.2f} ms" for k, v in one_ms.items())
+              + "; page CPU " + ", ".join(f"{k} {v[-1]:.2f} ms" for k, v in page_cpu.items()),
+              flush=True)
+    for http in https.values():
+        await http.aclose()
+
+    raw_one_ms = statistics.median(one_ms["raw find_one"])
+    raw_page_ms = statistics.median(page_cpu["raw"])
+    print(f"\none user, medians of {rounds} rounds of {requests} requests each")
+    print(f"  raw find_one p50 {raw_one_ms:.2f} ms; raw PyMongo + orjson page CPU "
+          f"{raw_page_ms:.2f} ms")
+    for label in services:
+        one = statistics.median(one_ms[label])
+        cpu = statistics.median(page_cpu[label])
+        print(f"  {label:<7} one customer by id p50 {one:6.2f} ms = x{one / raw_one_ms:5.2f} "
+              f"raw find_one (goal <= 3);  page of 50 service CPU {cpu:6.2f} ms = "
+              f"x{cpu / raw_page_ms:5.2f} raw PyMongo + orjson (goal <= 3)")
+    # The machine's load moves every figure between rounds: each round's own ratio
+    # (measured within seconds of its baseline) is the steadier figure.
+    print("median of each round's own ratio")
+    for label in services:
+        one_ratio = statistics.median(
+            a / b for a, b in zip(one_ms[label], one_ms["raw find_one"], strict=True))
+        cpu_ratio = statistics.median(
+            a / b for a, b in zip(page_cpu[label], page_cpu["raw"], strict=True))
+        print(f"  {label:<7} one customer by id x{one_ratio:5.2f} raw find_one;  "
+              f"page of 50 service CPU x{cpu_ratio:5.2f} raw PyMongo + orjson")
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--customers", type=int, default=10_000)
     parser.add_argument("--workers", default="1",
                         help="service processes to compare, comma-separated (e.g. 1,2)")
-    parser.add_argument("--rounds", type=int, default=1,
-                        help="turns at each --workers count, interleaved")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="interleaved turns (each --workers count; one-user ratios)")
+    parser.add_argument("--before", help="also measure the service at this git commit "
+                        "(one-user ratios)")
+    parser.add_argument("--requests", type=int, default=100,
+                        help="requests per round and read (one user)")
+    parser.add_argument("--one-user-only", action="store_true",
+                        help="skip the concurrency-8 figures")
     args = parser.parse_args()
     workers = [int(n) for n in args.workers.split(",")]
 
@@ -313,7 +484,10 @@ async def main() -> None:
         key, ids = await seed(uri, args.customers)
         print(f"seeded {args.customers} customers x 3 sites in "
               f"{time.perf_counter() - started:.1f}s", flush=True)
-        await run(uri, key, ids, args.seconds, workers, args.rounds)
+        if not args.one_user_only:
+            await run(uri, key, ids, args.seconds, workers, args.rounds)
+        print("\none user (issue 13.3), interleaved rounds", flush=True)
+        await one_user(uri, key, ids, args.before, args.rounds, args.requests)
 
 
 def database_pid() -> int:

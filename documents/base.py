@@ -79,11 +79,20 @@ class TenantDocument(Document):
         Asked IN_CHUNK values at a time: SecantusDB's cost for an `$in` grows
         with the square of its list (1,000 names: 1.7 s; in chunks of 32: 0.3 s).
         """
+        return [cls.model_validate(raw) for raw in await cls.find_any_raw(org_id, field, values,
+                                                                          **kwargs)]
+
+    @classmethod
+    async def find_any_raw(
+        cls, org_id: ObjectId, field: str, values: Iterable[Any], **kwargs: Any
+    ) -> list[dict[str, Any]]:
+        """`find_any`'s documents as stored, not validated."""
         wanted = sorted(set(values))
-        found: list[Self] = []
+        found: list[dict[str, Any]] = []
         for start in range(0, len(wanted), IN_CHUNK):
-            found += await cls.find_in(
-                org_id, {field: {"$in": wanted[start:start + IN_CHUNK]}}, **kwargs)
+            found += await cls.collection().find(
+                cls.scoped(org_id, {field: {"$in": wanted[start:start + IN_CHUNK]}}),
+                **kwargs).to_list()
         return found
 
     @classmethod

@@ -13,6 +13,9 @@ from resolvers.errors import ErrorCode, Problem, UserFacingError
 from resolvers.name_order import ReadPlan, count, customers_by_name
 from resolvers.pagination import Page, decode_cursor, encode_cursor, page_size
 
+# A customer document as stored (not validated again when read).
+StoredCustomer = dict[str, Any]
+
 # Letters and digits a search must have (punctuation is not searched).
 MIN_SEARCH_CHARACTERS = 2
 
@@ -84,7 +87,7 @@ def _plan(query: CustomerQuery) -> ReadPlan:
 
 async def list_customers(
     actor: Actor, first: int | None, after: str | None, query: CustomerQuery
-) -> Page[Customer]:
+) -> Page[StoredCustomer]:
     actor.require(Permission.READ_CUSTOMERS)
     limit = page_size(first)
     cursor = decode_cursor(after, str)
@@ -97,32 +100,32 @@ async def list_customers(
         raws.extend(batch)
         if len(raws) > limit:
             break
-    docs = [Customer.model_validate(raw) for raw in raws[: limit + 1]]
 
     async def total() -> int:
         return await count(actor.org_id, plan, [])
 
+    # Reads answer stored documents as they are (validated when written): the
+    # schema builds its objects straight from them.
     return Page(
-        items=[(encode_cursor(doc.name_key), doc) for doc in docs[:limit]],
-        has_next_page=len(docs) > limit,
+        items=[(encode_cursor(raw["name_key"]), raw) for raw in raws[:limit]],
+        has_next_page=len(raws) > limit,
         count=total,
     )
 
 
-async def get_customer(actor: Actor, customer_id: ObjectId) -> Customer | None:
+async def get_customer(actor: Actor, customer_id: ObjectId) -> StoredCustomer | None:
     actor.require(Permission.READ_CUSTOMERS)
-    return await Customer.get_in(actor.org_id, customer_id)
+    return await Customer.collection().find_one(Customer.scoped(actor.org_id,
+                                                                {"_id": customer_id}))
 
 
-async def customer_by_name(actor: Actor, name: str) -> Customer | None:
+async def customer_by_name(actor: Actor, name: str) -> StoredCustomer | None:
     actor.require(Permission.READ_CUSTOMERS)
     where = Customer.scoped(actor.org_id, {"name_key": name_key(name)})
-    raw = await Customer.collection().find_one(where)
-    return None if raw is None else Customer.model_validate(raw)
+    return await Customer.collection().find_one(where)
 
 
-async def customer_owning(actor: Actor, path: str, sub_id: ObjectId) -> Customer | None:
+async def customer_owning(actor: Actor, path: str, sub_id: ObjectId) -> StoredCustomer | None:
     """The customer holding the embedded site, contact or equipment `sub_id` (path "sites._id")."""
     actor.require(Permission.READ_CUSTOMERS)
-    raw = await Customer.collection().find_one(Customer.scoped(actor.org_id, {path: sub_id}))
-    return None if raw is None else Customer.model_validate(raw)
+    return await Customer.collection().find_one(Customer.scoped(actor.org_id, {path: sub_id}))

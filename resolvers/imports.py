@@ -56,9 +56,11 @@ from resolvers.values import require_valid_input
 
 @dataclass(frozen=True)
 class ImportLimits:
-    max_bytes: int = 100 * 1024 * 1024
-    max_rows: int = 1_048_576  # Excel's own limit
-    max_columns: int = 1_000
+    """The import limits, from the settings (app/settings.py holds their defaults)."""
+
+    max_bytes: int
+    max_rows: int
+    max_columns: int
 
 
 def _check_size(data: bytes, limits: ImportLimits) -> None:

@@ -5,7 +5,7 @@ its size.
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from bson import ObjectId
 from strawberry.dataloader import DataLoader
@@ -15,6 +15,7 @@ from documents.customer import Customer
 from documents.lookups import CustomerType, LeadSource, PaymentTerm, PriceLevel, User
 from documents.product import Product, ProductLine
 from resolvers.actor import Actor
+from resolvers.lookup_cache import LOOKUPS
 
 D = TypeVar("D", bound=TenantDocument)
 
@@ -32,27 +33,53 @@ class ByIdLoader(DataLoader[ObjectId, D | None], Generic[D]):
         return [by_id.get(doc_id) for doc_id in ids]
 
 
-class CustomerByIdLoader(ByIdLoader[Customer]):
-    document = Customer
+class CustomerByIdLoader(DataLoader[ObjectId, dict[str, Any] | None]):
+    """Customers as stored: the schema builds its objects straight from them."""
+
+    def __init__(self, actor: Actor) -> None:
+        self.actor = actor
+        super().__init__(load_fn=self._load)
+
+    async def _load(self, ids: Sequence[ObjectId]) -> list[dict[str, Any] | None]:
+        found = await Customer.find_any_raw(self.actor.org_id, "_id", ids)
+        by_id = {raw["_id"]: raw for raw in found}
+        return [by_id.get(doc_id) for doc_id in ids]
 
 
-class CustomerTypeByIdLoader(ByIdLoader[CustomerType]):
+class KeptByIdLoader(ByIdLoader[D]):
+    """Lookups: those read in the last few seconds are not read again
+    (resolvers/lookup_cache.py).
+    """
+
+    async def _load(self, ids: Sequence[ObjectId]) -> list[D | None]:
+        org_id, kind = self.actor.org_id, self.document.__name__
+        kept = {doc_id: LOOKUPS.get(org_id, kind, doc_id) for doc_id in ids}
+        missing = [doc_id for doc_id, found in kept.items() if found is None]
+        if missing:
+            for found, doc_id in zip(await super()._load(missing), missing, strict=True):
+                if found is not None:
+                    LOOKUPS.keep(org_id, kind, doc_id, found)
+                    kept[doc_id] = found
+        return [kept[doc_id] for doc_id in ids]
+
+
+class CustomerTypeByIdLoader(KeptByIdLoader[CustomerType]):
     document = CustomerType
 
 
-class LeadSourceByIdLoader(ByIdLoader[LeadSource]):
+class LeadSourceByIdLoader(KeptByIdLoader[LeadSource]):
     document = LeadSource
 
 
-class PaymentTermByIdLoader(ByIdLoader[PaymentTerm]):
+class PaymentTermByIdLoader(KeptByIdLoader[PaymentTerm]):
     document = PaymentTerm
 
 
-class PriceLevelByIdLoader(ByIdLoader[PriceLevel]):
+class PriceLevelByIdLoader(KeptByIdLoader[PriceLevel]):
     document = PriceLevel
 
 
-class UserByIdLoader(ByIdLoader[User]):
+class UserByIdLoader(KeptByIdLoader[User]):
     document = User
 
 

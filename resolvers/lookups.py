@@ -13,6 +13,7 @@ from documents.lookups import CustomerType, LeadSource, Lookup, PaymentTerm, Pri
 from documents.text import name_key
 from resolvers.actor import Actor, Permission
 from resolvers.errors import ErrorCode, Problem, UserFacingError, not_found
+from resolvers.lookup_cache import LOOKUPS
 from resolvers.values import (
     apply_contact_details,
     bounded,
@@ -123,6 +124,7 @@ async def lookup_rename(actor: Actor, document: type[L], lookup_id: ObjectId, na
             Problem(ErrorCode.DUPLICATE, f"{cleaned!r} already exists.", ["name"])) from None
     if found is None:
         raise not_found(_words(document), ["id"])
+    LOOKUPS.forget_org(actor.org_id)  # customers read next show the new name
     renamed: L = document.model_validate(found)
     return renamed
 
@@ -142,3 +144,4 @@ async def lookup_delete(actor: Actor, document: type[L], lookup_id: ObjectId) ->
             f"{_words(document)} is used by {users:,} customer{'s' if users > 1 else ''}; "
             "give them another one first, or rename it.", ["id"]))
     await document.collection().delete_one(document.scoped(actor.org_id, {"_id": lookup_id}))
+    LOOKUPS.forget_org(actor.org_id)

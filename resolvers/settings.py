@@ -6,6 +6,7 @@ import phonenumbers
 
 from documents.organization import Organization, OrgSettings
 from resolvers.actor import Actor, Permission
+from resolvers.actor_cache import ACTORS
 from resolvers.errors import ErrorCode, Problem, UserFacingError
 from resolvers.values import clean_text, input_problems
 
@@ -41,4 +42,5 @@ async def settings_update(actor: Actor, changes: dict[str, Any]) -> OrgSettings:
     await Organization.get_pymongo_collection().update_one(
         {"_id": actor.org_id}, {"$set": {"settings": settings.model_dump()}}
     )
+    ACTORS.forget_org(actor.org_id)  # the next request reads the new settings
     return settings

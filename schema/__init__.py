@@ -6,6 +6,7 @@ import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import DisableIntrospection, SchemaExtension
 from strawberry.schema.config import StrawberryConfig
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
@@ -14,6 +15,7 @@ from schema.customer_mutations import CustomerMutations
 from schema.descriptions import describe
 from schema.embedded_mutations import EmbeddedMutations
 from schema.errors import MaskUnexpectedErrors
+from schema.execution import AttributeFieldsExecutionContext
 from schema.exports import ExportMutations, ExportQueries
 from schema.imports import ImportJob, ImportMutations, ImportQueries, ImportSubscriptions
 from schema.limits import limit_extensions
@@ -55,7 +57,10 @@ class Schema(strawberry.Schema):
         return
 
 
-def build_schema(introspection: bool = True) -> Schema:
+def build_schema(introspection: bool = True, attribute_shortcuts: bool = True) -> Schema:
+    """The schema; `attribute_shortcuts=False` executes every field through
+    graphql-core's own path (tests compare the two).
+    """
     extensions: list[Callable[[], SchemaExtension]] = [*limit_extensions(), MaskUnexpectedErrors]
     if not introspection:
         extensions.append(DisableIntrospection)
@@ -69,6 +74,8 @@ def build_schema(introspection: bool = True) -> Schema:
         extensions=extensions,
         # "Did you mean ...?" would spell out the schema to anyone guessing at it.
         config=StrawberryConfig(disable_field_suggestions=True),
+        execution_context_class=AttributeFieldsExecutionContext if attribute_shortcuts
+        else StrawberryGraphQLCoreExecutionContext,
     )
     built.description_problems = describe(built._schema)
     return built

@@ -67,6 +67,7 @@ def _rename(info: Info, document: type[lookups.Lookup], lookup_id: strawberry.ID
 async def _delete(info: Info, document: type[lookups.Lookup],
                   lookup_id: strawberry.ID) -> DeletePayload:
     return await payload(
+        info,
         lookup_resolvers.lookup_delete(
             info.context.actor, document, from_global_id(lookup_id, document.__name__)),
         lambda _: DeletePayload(deleted_id=lookup_id), DeletePayload)
@@ -84,6 +85,7 @@ class AdminMutations:
     @strawberry.mutation(description='Add a customer type (office staff may, as "+Add New").')
     async def customer_type_create(self, info: Info, name: str) -> CustomerTypePayload:
         return await payload(
+            info,
             _create(info, lookups.CustomerType, {"name": name}, ("name",)),
             lambda doc: CustomerTypePayload(customer_type=CustomerType.from_doc(doc)),
             CustomerTypePayload,
@@ -92,6 +94,7 @@ class AdminMutations:
     @strawberry.mutation(description='Add a lead source (office staff may, as "+Add New").')
     async def lead_source_create(self, info: Info, name: str) -> LeadSourcePayload:
         return await payload(
+            info,
             _create(info, lookups.LeadSource, {"name": name}, ("name",)),
             lambda doc: LeadSourcePayload(lead_source=LeadSource.from_doc(doc)),
             LeadSourcePayload,
@@ -102,6 +105,7 @@ class AdminMutations:
         self, info: Info, input: PaymentTermInput  # noqa: A002
     ) -> PaymentTermPayload:
         return await payload(
+            info,
             _create(info, lookups.PaymentTerm, to_changes(input)),
             lambda doc: PaymentTermPayload(payment_term=PaymentTerm.from_doc(doc)),
             PaymentTermPayload,
@@ -112,6 +116,7 @@ class AdminMutations:
         self, info: Info, input: PriceLevelInput  # noqa: A002
     ) -> PriceLevelPayload:
         return await payload(
+            info,
             _create(info, lookups.PriceLevel, to_changes(input)),
             lambda doc: PriceLevelPayload(price_level=PriceLevel.from_doc(doc)),
             PriceLevelPayload,
@@ -124,6 +129,7 @@ class AdminMutations:
         name: Annotated[str, strawberry.argument(description=_NAME)],
     ) -> CustomerTypePayload:
         return await payload(
+            info,
             _rename(info, lookups.CustomerType, id, name),
             lambda doc: CustomerTypePayload(customer_type=CustomerType.from_doc(doc)),
             CustomerTypePayload,
@@ -143,6 +149,7 @@ class AdminMutations:
         name: Annotated[str, strawberry.argument(description=_NAME)],
     ) -> LeadSourcePayload:
         return await payload(
+            info,
             _rename(info, lookups.LeadSource, id, name),
             lambda doc: LeadSourcePayload(lead_source=LeadSource.from_doc(doc)),
             LeadSourcePayload,
@@ -162,6 +169,7 @@ class AdminMutations:
         name: Annotated[str, strawberry.argument(description=_NAME)],
     ) -> PaymentTermPayload:
         return await payload(
+            info,
             _rename(info, lookups.PaymentTerm, id, name),
             lambda doc: PaymentTermPayload(payment_term=PaymentTerm.from_doc(doc)),
             PaymentTermPayload,
@@ -181,6 +189,7 @@ class AdminMutations:
         name: Annotated[str, strawberry.argument(description=_NAME)],
     ) -> PriceLevelPayload:
         return await payload(
+            info,
             _rename(info, lookups.PriceLevel, id, name),
             lambda doc: PriceLevelPayload(price_level=PriceLevel.from_doc(doc)),
             PriceLevelPayload,
@@ -196,6 +205,7 @@ class AdminMutations:
     @strawberry.mutation(description="Add an account manager or technician (admin only).")
     async def user_create(self, info: Info, input: UserInput) -> UserPayload:  # noqa: A002
         return await payload(
+            info,
             _create(info, lookups.User, to_changes(input)),
             lambda doc: UserPayload(user=User.from_doc(doc)),
             UserPayload,
@@ -206,6 +216,7 @@ class AdminMutations:
         self, info: Info, input: SettingsInput  # noqa: A002
     ) -> SettingsPayload:
         return await payload(
+            info,
             settings_resolvers.settings_update(info.context.actor, to_changes(input)),
             lambda s: SettingsPayload(settings=Settings(
                 customer_label=s.customer_label, default_region=s.default_region,

@@ -17,6 +17,9 @@ class Context:
     import_limits: ImportLimits
     # The most a query's database reads may take (see schema/limits.ReadTimeLimit).
     read_timeout: float | None = None
+    # Whether this request's document and variables already passed `refusal`
+    # (schema/limits.py), so the extension need not measure them again.
+    limits_checked: bool = False
     connection_params: dict[str, Any] = field(default_factory=dict)
 
     @property

@@ -6,9 +6,8 @@ import strawberry
 
 from documents import customer as docs
 from resolvers import billing, customer_mutations
-from resolvers.errors import UserFacingError
 from schema.context import Info
-from schema.errors import UserError, user_errors
+from schema.errors import UserError, payload
 from schema.ids import from_global_id
 from schema.inputs import BillingInput, CustomerInput, to_changes
 from schema.types import Customer
@@ -20,12 +19,9 @@ class CustomerPayload:
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
-async def _payload(action: Awaitable[docs.Customer]) -> CustomerPayload:
-    try:
-        doc = await action
-    except UserFacingError as exc:
-        return CustomerPayload(user_errors=user_errors(exc))
-    return CustomerPayload(customer=Customer.from_doc(doc))
+async def _payload(info: Info, action: Awaitable[docs.Customer]) -> CustomerPayload:
+    return await payload(info, action, lambda doc: CustomerPayload(customer=Customer.from_doc(doc)),
+                         CustomerPayload)
 
 
 @strawberry.type
@@ -33,6 +29,7 @@ class CustomerMutations:
     @strawberry.mutation
     async def customer_create(self, info: Info, input: CustomerInput) -> CustomerPayload:  # noqa: A002
         return await _payload(
+            info,
             customer_mutations.customer_create(info.context.actor, to_changes(input))
         )
 
@@ -41,6 +38,7 @@ class CustomerMutations:
         self, info: Info, id: strawberry.ID, input: CustomerInput  # noqa: A002
     ) -> CustomerPayload:
         return await _payload(
+            info,
             customer_mutations.customer_update(
                 info.context.actor, from_global_id(id, "Customer"), to_changes(input)
             )
@@ -51,6 +49,7 @@ class CustomerMutations:
         self, info: Info, id: strawberry.ID, archived: bool = True  # noqa: A002
     ) -> CustomerPayload:
         return await _payload(
+            info,
             customer_mutations.customer_archive(
                 info.context.actor, from_global_id(id, "Customer"), archived
             )
@@ -61,6 +60,7 @@ class CustomerMutations:
         self, info: Info, customer_id: strawberry.ID, input: BillingInput  # noqa: A002
     ) -> CustomerPayload:
         return await _payload(
+            info,
             billing.billing_customer_assign(
                 info.context.actor, from_global_id(customer_id, "Customer"), to_changes(input)
             )
@@ -71,6 +71,7 @@ class CustomerMutations:
         self, info: Info, customer_id: strawberry.ID
     ) -> CustomerPayload:
         return await _payload(
+            info,
             billing.billing_customer_clear(
                 info.context.actor, from_global_id(customer_id, "Customer")
             )

@@ -6,9 +6,8 @@ import strawberry
 
 from documents import customer as docs
 from resolvers import contacts, equipment, sites
-from resolvers.errors import UserFacingError
 from schema.context import Info
-from schema.errors import UserError, user_errors
+from schema.errors import UserError, payload
 from schema.ids import from_global_id
 from schema.inputs import ContactInput, EquipmentInput, SiteInput, to_changes
 from schema.types import Contact, Equipment, Site
@@ -38,38 +37,30 @@ class DeletePayload:
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
-async def _site(action: Awaitable[tuple[docs.Site, docs.Customer]]) -> SitePayload:
-    try:
-        site, owner = await action
-    except UserFacingError as exc:
-        return SitePayload(user_errors=user_errors(exc))
-    return SitePayload(site=Site.from_doc(site, owner))
+async def _site(info: Info, action: Awaitable[tuple[docs.Site, docs.Customer]]) -> SitePayload:
+    return await payload(info, action, lambda found: SitePayload(site=Site.from_doc(*found)),
+                         SitePayload)
 
 
-async def _contact(action: Awaitable[tuple[docs.Contact, docs.Customer]]) -> ContactPayload:
-    try:
-        contact, _ = await action
-    except UserFacingError as exc:
-        return ContactPayload(user_errors=user_errors(exc))
-    return ContactPayload(contact=Contact.from_doc(contact))
+async def _contact(info: Info,
+                   action: Awaitable[tuple[docs.Contact, docs.Customer]]) -> ContactPayload:
+    return await payload(info, action,
+                         lambda found: ContactPayload(contact=Contact.from_doc(found[0])),
+                         ContactPayload)
 
 
 async def _equipment(
-    action: Awaitable[tuple[docs.Equipment, docs.Customer]],
+    info: Info, action: Awaitable[tuple[docs.Equipment, docs.Customer]],
 ) -> EquipmentPayload:
-    try:
-        item, owner = await action
-    except UserFacingError as exc:
-        return EquipmentPayload(user_errors=user_errors(exc))
-    return EquipmentPayload(equipment=Equipment.from_doc(item, owner))
+    return await payload(info, action,
+                         lambda found: EquipmentPayload(equipment=Equipment.from_doc(*found)),
+                         EquipmentPayload)
 
 
-async def _deleted(action: Awaitable[None], deleted_id: strawberry.ID) -> DeletePayload:
-    try:
-        await action
-    except UserFacingError as exc:
-        return DeletePayload(user_errors=user_errors(exc))
-    return DeletePayload(deleted_id=deleted_id)
+async def _deleted(info: Info, action: Awaitable[None],
+                   deleted_id: strawberry.ID) -> DeletePayload:
+    return await payload(info, action, lambda _: DeletePayload(deleted_id=deleted_id),
+                         DeletePayload)
 
 
 @strawberry.type
@@ -79,7 +70,7 @@ class EmbeddedMutations:
         self, info: Info, customer_id: strawberry.ID, input: SiteInput  # noqa: A002
     ) -> SitePayload:
         return await _site(
-            sites.site_create(
+            info, sites.site_create(
                 info.context.actor, from_global_id(customer_id, "Customer"), to_changes(input)
             )
         )
@@ -89,19 +80,21 @@ class EmbeddedMutations:
         self, info: Info, id: strawberry.ID, input: SiteInput  # noqa: A002
     ) -> SitePayload:
         return await _site(
-            sites.site_update(info.context.actor, from_global_id(id, "Site"), to_changes(input))
+            info,
+            sites.site_update(info.context.actor, from_global_id(id, "Site"), to_changes(input)),
         )
 
     @strawberry.mutation(description="Delete a site; its equipment stays, with no site.")
     async def site_delete(self, info: Info, id: strawberry.ID) -> DeletePayload:  # noqa: A002
-        return await _deleted(sites.site_delete(info.context.actor, from_global_id(id, "Site")), id)
+        return await _deleted(
+            info, sites.site_delete(info.context.actor, from_global_id(id, "Site")), id)
 
     @strawberry.mutation(description="Add a contact; a new primary contact demotes the old one.")
     async def contact_create(
         self, info: Info, customer_id: strawberry.ID, input: ContactInput  # noqa: A002
     ) -> ContactPayload:
         return await _contact(
-            contacts.contact_create(
+            info, contacts.contact_create(
                 info.context.actor, from_global_id(customer_id, "Customer"), to_changes(input)
             )
         )
@@ -111,7 +104,7 @@ class EmbeddedMutations:
         self, info: Info, id: strawberry.ID, input: ContactInput  # noqa: A002
     ) -> ContactPayload:
         return await _contact(
-            contacts.contact_update(
+            info, contacts.contact_update(
                 info.context.actor, from_global_id(id, "Contact"), to_changes(input)
             )
         )
@@ -119,7 +112,7 @@ class EmbeddedMutations:
     @strawberry.mutation
     async def contact_delete(self, info: Info, id: strawberry.ID) -> DeletePayload:  # noqa: A002
         return await _deleted(
-            contacts.contact_delete(info.context.actor, from_global_id(id, "Contact")), id
+            info, contacts.contact_delete(info.context.actor, from_global_id(id, "Contact")), id
         )
 
     @strawberry.mutation
@@ -127,7 +120,7 @@ class EmbeddedMutations:
         self, info: Info, customer_id: strawberry.ID, input: EquipmentInput  # noqa: A002
     ) -> EquipmentPayload:
         return await _equipment(
-            equipment.equipment_create(
+            info, equipment.equipment_create(
                 info.context.actor, from_global_id(customer_id, "Customer"), to_changes(input)
             )
         )
@@ -137,7 +130,7 @@ class EmbeddedMutations:
         self, info: Info, id: strawberry.ID, input: EquipmentInput  # noqa: A002
     ) -> EquipmentPayload:
         return await _equipment(
-            equipment.equipment_update(
+            info, equipment.equipment_update(
                 info.context.actor, from_global_id(id, "Equipment"), to_changes(input)
             )
         )
@@ -145,5 +138,5 @@ class EmbeddedMutations:
     @strawberry.mutation
     async def equipment_delete(self, info: Info, id: strawberry.ID) -> DeletePayload:  # noqa: A002
         return await _deleted(
-            equipment.equipment_delete(info.context.actor, from_global_id(id, "Equipment")), id
-        )
+            info, equipment.equipment_delete(info.context.actor, from_global_id(id, "Equipment")),
+            id)

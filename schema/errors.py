@@ -10,7 +10,9 @@ from graphql import GraphQLError
 from pymongo.errors import PyMongoError
 from strawberry.extensions import MaskErrors
 
+from importers.fields import REGISTRY_WORD, relabel
 from resolvers.errors import ErrorCode, UserFacingError
+from schema.context import Info
 
 log = logging.getLogger("sitebook.errors")
 
@@ -26,9 +28,12 @@ class UserError:
     field: list[str]
 
 
-def user_errors(exc: UserFacingError) -> list[UserError]:
-    """A mutation's expected failures, as its payload's userErrors."""
-    return [UserError(code=p.code, message=p.message, field=[_camel(part) for part in p.field])
+def user_errors(exc: UserFacingError, customer_label: str = REGISTRY_WORD) -> list[UserError]:
+    """A mutation's expected failures, as its payload's userErrors, in the
+    organization's word for customers (names quoted in a message keep theirs).
+    """
+    return [UserError(code=p.code, message=relabel(p.message, customer_label),
+                      field=[_camel(part) for part in p.field])
             for p in exc.problems]
 
 
@@ -42,14 +47,17 @@ D = TypeVar("D")
 P = TypeVar("P")
 
 
-async def payload(action: Awaitable[D], success: Callable[[D], P], failure: type[P]) -> P:
-    """A mutation's payload: `success` of what `action` returns, or `failure`
-    carrying its userErrors.
+async def payload(info: Info, action: Awaitable[D], success: Callable[[D], P],
+                  failure: type[P]) -> P:
+    """Every mutation's payload: `success` of what `action` returns, or `failure`
+    carrying its userErrors (the one place expected errors become a payload).
     """
     try:
         result = await action
     except UserFacingError as exc:
-        return failure(user_errors=user_errors(exc))  # type: ignore[call-arg]
+        actor = info.context.authenticated
+        label = REGISTRY_WORD if actor is None else actor.settings.customer_label
+        return failure(user_errors=user_errors(exc, label))  # type: ignore[call-arg]
     return success(result)
 
 

@@ -9,9 +9,8 @@ import strawberry
 
 from documents import export_job as docs
 from resolvers import exports
-from resolvers.errors import UserFacingError
 from schema.context import Info
-from schema.errors import UserError, user_errors
+from schema.errors import UserError, payload
 from schema.ids import from_global_id, optional_id, to_global_id
 from schema.imports import ImportEntity as Entity  # one GraphQL enum for both
 from schema.inputs import CustomerFilter, SiteFilter
@@ -135,13 +134,11 @@ class ExportMutations:
         input: Annotated[ExportStartInput,  # noqa: A002 - the API's name
                          strawberry.argument(description="What to export, and how.")],
     ) -> ExportJobPayload:
-        try:
-            job = await exports.export_start(
-                info.context.actor, input.entity, docs.ExportFormat(input.format.name),
-                stored_filter(input.filter))
-        except UserFacingError as exc:
-            return ExportJobPayload(user_errors=user_errors(exc))
-        return ExportJobPayload(job=ExportJob.from_doc(job))
+        return await payload(
+            info, exports.export_start(info.context.actor, input.entity,
+                                       docs.ExportFormat(input.format.name),
+                                       stored_filter(input.filter)),
+            lambda job: ExportJobPayload(job=ExportJob.from_doc(job)), ExportJobPayload)
 
 
 @strawberry.type

@@ -17,7 +17,7 @@ from importers.sheet_look import DETECT, Detect
 from resolvers import imports, mappings
 from resolvers.errors import ErrorCode, Problem, UserFacingError
 from schema.context import Info
-from schema.errors import UserError, payload, user_errors
+from schema.errors import UserError, payload
 from schema.ids import from_global_id, optional_id, to_global_id
 from schema.types import Connection, Node, connection
 
@@ -359,55 +359,37 @@ class ImportMutations:
     async def import_file(
         self, info: Info, file: Upload, input: ImportFileInput  # noqa: A002
     ) -> ImportJobPayload:
-        try:
+        async def queue() -> docs.ImportJob:
             file_name, data = await _received(file)
-        except UserFacingError as exc:
-            return ImportJobPayload(user_errors=user_errors(exc))
-        request = imports.ImportRequest(
-            entity=input.entity, file_name=file_name, data=data,
-            sheet=input.sheet, has_headers=input.has_headers,
-            header_row=_header_row(input.header_row),
-            mapping=None if input.mapping is None else [
-                (m.column, m.header, m.field) for m in input.mapping],
-            mode=input.mode, match_by=input.match_by, dry_run=input.dry_run,
-            error_policy=input.error_policy,
-            idempotency_key=input.idempotency_key,
-            saved_mapping_id=optional_id(input.saved_mapping_id, "SavedMapping"),
-            save_mapping_as=input.save_mapping_as,
-        )
-        try:
-            job = await imports.import_file(
+            request = imports.ImportRequest(
+                entity=input.entity, file_name=file_name, data=data,
+                sheet=input.sheet, has_headers=input.has_headers,
+                header_row=_header_row(input.header_row),
+                mapping=None if input.mapping is None else [
+                    (m.column, m.header, m.field) for m in input.mapping],
+                mode=input.mode, match_by=input.match_by, dry_run=input.dry_run,
+                error_policy=input.error_policy,
+                idempotency_key=input.idempotency_key,
+                saved_mapping_id=optional_id(input.saved_mapping_id, "SavedMapping"),
+                save_mapping_as=input.save_mapping_as,
+            )
+            return await imports.import_file(
                 info.context.actor, request, info.context.import_limits)
-        except UserFacingError as exc:
-            return ImportJobPayload(user_errors=user_errors(exc))
-        return ImportJobPayload(job=ImportJob.from_doc(job))
+
+        return await payload(info, queue(), lambda job: ImportJobPayload(
+            job=ImportJob.from_doc(job)), ImportJobPayload)
 
     @strawberry.mutation(description="What is in a file, and the mapping proposed for it.")
     async def import_analyze(
         self, info: Info, file: Upload, input: ImportAnalyzeInput  # noqa: A002
     ) -> ImportAnalysisPayload:
-        try:
+        async def analyze() -> imports.Analysis:
             file_name, data = await _received(file)
-            found = await imports.import_analyze(
+            return await imports.import_analyze(
                 info.context.actor, input.entity, file_name, data, input.sheet,
                 input.has_headers, info.context.import_limits, _header_row(input.header_row))
-        except UserFacingError as exc:
-            return ImportAnalysisPayload(user_errors=user_errors(exc))
-        return ImportAnalysisPayload(analysis=ImportAnalysis(
-            file_name=found.file_name, format=found.format, sheets=found.sheets,
-            sheet=found.sheet, has_headers=found.has_headers, header_row=found.header_row,
-            headers=found.headers, sample_rows=found.sample_rows, row_count=found.row_count,
-            suggested_mapping=[MappingSuggestion(column=s.column, header=s.header,
-                                                 field=s.field, confidence=s.confidence,
-                                                 reason=s.reason)
-                               for s in found.suggested],
-            unmapped_columns=found.unmapped_columns,
-            unproposed_columns=[UnproposedColumn(column=u.column, header=u.header,
-                                                 samples=u.samples, reason=u.reason or None)
-                                for u in found.unproposed],
-            matched_saved_mapping=None if found.matched is None
-            else SavedMapping.from_doc(found.matched),
-        ))
+
+        return await payload(info, analyze(), _analysis, ImportAnalysisPayload)
 
     @strawberry.mutation(description="Save a mapping under a name (replacing one of that name).")
     async def mapping_save(self, info: Info, input: MappingSaveInput  # noqa: A002
@@ -415,37 +397,49 @@ class ImportMutations:
         columns = [saved_docs.SavedColumn(column=m.column if m.column is not None else -1,
                                           header=m.header, field=m.field)
                    for m in input.mapping]
-        try:
-            saved = await mappings.mapping_save(info.context.actor, input.name, input.entity,
-                                                input.has_headers, columns,
-                                                _header_row(input.header_row))
-        except UserFacingError as exc:
-            return SavedMappingPayload(user_errors=user_errors(exc))
-        return SavedMappingPayload(mapping=SavedMapping.from_doc(saved))
+        return await payload(
+            info, mappings.mapping_save(info.context.actor, input.name, input.entity,
+                                        input.has_headers, columns, _header_row(input.header_row)),
+            lambda saved: SavedMappingPayload(mapping=SavedMapping.from_doc(saved)),
+            SavedMappingPayload)
 
     @strawberry.mutation
     async def mapping_delete(self, info: Info, id: strawberry.ID  # noqa: A002
                              ) -> MappingDeletePayload:
-        try:
-            await mappings.mapping_delete(info.context.actor, from_global_id(id, "SavedMapping"))
-        except UserFacingError as exc:
-            return MappingDeletePayload(user_errors=user_errors(exc))
-        return MappingDeletePayload(deleted_id=id)
+        return await payload(
+            info, mappings.mapping_delete(info.context.actor, from_global_id(id, "SavedMapping")),
+            lambda _: MappingDeletePayload(deleted_id=id), MappingDeletePayload)
 
     @strawberry.mutation(description="Cancel a queued or running import.")
     async def import_cancel(self, info: Info, id: strawberry.ID) -> ImportJobPayload:  # noqa: A002
-        try:
-            job = await imports.import_cancel(info.context.actor, from_global_id(id, "ImportJob"))
-        except UserFacingError as exc:
-            return ImportJobPayload(user_errors=user_errors(exc))
-        return ImportJobPayload(job=ImportJob.from_doc(job))
+        return await payload(
+            info, imports.import_cancel(info.context.actor, from_global_id(id, "ImportJob")),
+            lambda job: ImportJobPayload(job=ImportJob.from_doc(job)), ImportJobPayload)
 
     @strawberry.mutation(description="Queue a failed import again; it goes on after the "
                                      "last rows it imported.")
     async def import_resume(self, info: Info, id: strawberry.ID) -> ImportJobPayload:  # noqa: A002
         return await payload(
-            imports.import_resume(info.context.actor, from_global_id(id, "ImportJob")),
+            info, imports.import_resume(info.context.actor, from_global_id(id, "ImportJob")),
             lambda job: ImportJobPayload(job=ImportJob.from_doc(job)), ImportJobPayload)
+
+
+def _analysis(found: imports.Analysis) -> ImportAnalysisPayload:
+    return ImportAnalysisPayload(analysis=ImportAnalysis(
+        file_name=found.file_name, format=found.format, sheets=found.sheets,
+        sheet=found.sheet, has_headers=found.has_headers, header_row=found.header_row,
+        headers=found.headers, sample_rows=found.sample_rows, row_count=found.row_count,
+        suggested_mapping=[MappingSuggestion(column=s.column, header=s.header,
+                                             field=s.field, confidence=s.confidence,
+                                             reason=s.reason)
+                           for s in found.suggested],
+        unmapped_columns=found.unmapped_columns,
+        unproposed_columns=[UnproposedColumn(column=u.column, header=u.header,
+                                             samples=u.samples, reason=u.reason or None)
+                            for u in found.unproposed],
+        matched_saved_mapping=None if found.matched is None
+        else SavedMapping.from_doc(found.matched),
+    ))
 
 
 @strawberry.type

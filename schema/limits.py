@@ -7,6 +7,7 @@ websockets) to the same limits after authentication.
 """
 
 import functools
+import json
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -52,7 +53,9 @@ class OperationLimits(ValidationCache):
     def on_validate(self) -> Iterator[None]:
         context = self.execution_context
         document = context.graphql_document
-        if document is not None:
+        # A JSON request was measured before its key was looked up (`refusal`):
+        # the same text and variables need not be walked again.
+        if document is not None and not getattr(context.context, "limits_checked", False):
             errors = analyse(context.schema._schema, document, context.variables or {}).errors
             if errors:
                 context.pre_execution_errors = errors
@@ -156,5 +159,28 @@ def refusal(schema: GraphQLSchema, query: str,
     if page_errors:
         return page_errors
     # Linear in the document's size (each fragment is measured once), and needs
-    # the variables: a page size may be one.
-    return analyse(schema, document, variables).errors
+    # the variables: a page size may be one. Clients send the same few documents
+    # with the same small variables again and again: their answer is kept.
+    key = _variables_key(variables)
+    if key is None:
+        return analyse(schema, document, variables).errors
+    return list(_analysed(schema, query, key))
+
+
+# Variables longer than this (an input object, say) are not worth a cache entry.
+MAX_CACHED_VARIABLES = 1_000
+
+
+def _variables_key(variables: dict[str, Any]) -> str | None:
+    try:
+        key = json.dumps(variables, sort_keys=True)
+    except (TypeError, ValueError):
+        return None
+    return key if len(key) <= MAX_CACHED_VARIABLES else None
+
+
+@functools.lru_cache(maxsize=CACHED_DOCUMENTS)
+def _analysed(schema: GraphQLSchema, query: str, variables: str) -> tuple[GraphQLError, ...]:
+    document, _ = _parsed(query)
+    assert not isinstance(document, GraphQLError)  # refusal parsed it first
+    return tuple(analyse(schema, document, json.loads(variables)).errors)

@@ -108,7 +108,7 @@ class ProductLine(Node):
     @strawberry.field
     async def customer(self, info: Info) -> Customer | None:
         found = await info.context.loaders.customer_by_id.load(self._doc.customer_id)
-        return None if found is None else Customer.from_doc(found)
+        return None if found is None else Customer.from_raw(found)
 
     @strawberry.field
     async def product(self, info: Info) -> Product | None:
@@ -157,7 +157,7 @@ class Booking:
     @strawberry.field
     async def customer(self, info: Info) -> Customer | None:
         found = await info.context.loaders.customer_by_id.load(self._line.customer_id)
-        return None if found is None else Customer.from_doc(found)
+        return None if found is None else Customer.from_raw(found)
 
 
 @strawberry.input
@@ -289,14 +289,14 @@ class ProductMutations:
     @strawberry.mutation(description="Add a product to the catalog.")
     async def product_create(self, info: Info, input: ProductInput  # noqa: A002
                              ) -> ProductPayload:
-        return await payload(products.product_create(info.context.actor, to_changes(input)),
+        return await payload(info, products.product_create(info.context.actor, to_changes(input)),
                               lambda doc: ProductPayload(product=Product.from_doc(doc)),
                               ProductPayload)
 
     @strawberry.mutation(description="Change a product; fields left out stay as they are.")
     async def product_update(self, info: Info, id: strawberry.ID,  # noqa: A002
                              input: ProductInput) -> ProductPayload:  # noqa: A002
-        return await payload(products.product_update(
+        return await payload(info, products.product_update(
             info.context.actor, from_global_id(id, "Product"), to_changes(input)),
             lambda doc: ProductPayload(product=Product.from_doc(doc)), ProductPayload)
 

@@ -24,6 +24,7 @@ from schema.types import (
     Customer,
     CustomerType,
     Equipment,
+    FromDocument,
     LeadSource,
     Node,
     PaymentTerm,
@@ -32,6 +33,7 @@ from schema.types import (
     Site,
     User,
     connection,
+    sites_of,
 )
 
 MAX_NODES = MAX_PAGE
@@ -59,19 +61,19 @@ class Query:
             updated_since=given.updated_since,
         )
         page = await customer_queries.list_customers(info.context.actor, first, after, query)
-        return connection(page, [Customer.from_doc(doc) for _, doc in page.items], after)
+        return connection(page, [Customer.from_raw(raw) for _, raw in page.items], after)
 
     @strawberry.field
     async def customer(self, info: Info, id: strawberry.ID) -> Customer | None:  # noqa: A002
         found = await customer_queries.get_customer(
             info.context.actor, from_global_id(id, "Customer")
         )
-        return None if found is None else Customer.from_doc(found)
+        return None if found is None else Customer.from_raw(found)
 
     @strawberry.field(description="The customer with this name, ignoring case and extra spaces.")
     async def customer_by_name(self, info: Info, name: str) -> Customer | None:
         found = await customer_queries.customer_by_name(info.context.actor, name)
-        return None if found is None else Customer.from_doc(found)
+        return None if found is None else Customer.from_raw(found)
 
     @strawberry.field(description="Sites across all active customers, by customer name.")
     async def sites(
@@ -88,8 +90,7 @@ class Query:
             updated_since=given.updated_since,
         )
         page = await site_queries.list_sites(info.context.actor, first, after, query)
-        return connection(page, [Site.from_doc(site, owner) for _, (site, owner) in page.items],
-                          after)
+        return connection(page, sites_of([found for _, found in page.items]), after)
 
     @strawberry.field(description="The object with this id, of any type that implements "
                       "Node; null when there is none in your organization.")
@@ -159,16 +160,18 @@ async def _node(actor: Actor, global_id: str) -> Node | None:
     type_name, object_id = parsed
     if type_name == "Customer":
         found = await customer_queries.get_customer(actor, object_id)
-        return None if found is None else Customer.from_doc(found)
+        return None if found is None else Customer.from_raw(found)
     if type_name in _EMBEDDED:
         owner = await customer_queries.customer_owning(actor, _EMBEDDED[type_name], object_id)
         if owner is None:
             return None
+        held = next(item for item in owner[_EMBEDDED[type_name].split(".")[0]]
+                    if item["_id"] == object_id)
         if type_name == "Site":
-            return next(Site.from_doc(s, owner) for s in owner.sites if s.id == object_id)
+            return Site.from_raw(held, owner)
         if type_name == "Contact":
-            return next(Contact.from_doc(c) for c in owner.contacts if c.id == object_id)
-        return next(Equipment.from_doc(e, owner) for e in owner.equipment if e.id == object_id)
+            return Contact.from_raw(held)
+        return Equipment.from_raw(held, owner)
     if type_name == "Product":
         product = await products.get_product(actor, object_id)
         return None if product is None else Product.from_doc(product)
@@ -186,10 +189,11 @@ async def _node(actor: Actor, global_id: str) -> Node | None:
         return None
     document, graphql_type = lookup
     doc = await lookup_resolvers.get_lookup(actor, document, object_id)
-    return None if doc is None else graphql_type.from_doc(doc)  # type: ignore[attr-defined]
+    built = None if doc is None else graphql_type.from_doc(doc)
+    return built if isinstance(built, Node) else None
 
 
-_LOOKUP_TYPES: dict[str, tuple[type[lookups.Lookup], type]] = {
+_LOOKUP_TYPES: dict[str, tuple[type[lookups.Lookup], type[FromDocument]]] = {
     "CustomerType": (lookups.CustomerType, CustomerType),
     "LeadSource": (lookups.LeadSource, LeadSource),
     "PaymentTerm": (lookups.PaymentTerm, PaymentTerm),

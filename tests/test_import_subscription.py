@@ -77,3 +77,14 @@ async def test_subscription_needs_a_key(server_url: str) -> None:
             await socket.recv()
     assert closed.value.rcvd is not None
     assert closed.value.rcvd.code == 4403
+
+
+async def test_messages_are_text_frames(org: Org, server_url: str) -> None:
+    """graphql-ws clients (a browser's JSON.parse(event.data)) read text frames only."""
+    async with websockets.connect(server_url, subprotocols=["graphql-transport-ws"],  # type: ignore[list-item]
+                                  ) as socket:
+        await socket.send(json.dumps({"type": "connection_init", "payload": {
+            "Authorization": f"Bearer {org.keys[Role.OFFICE]}"}}))
+        ack = await asyncio.wait_for(socket.recv(), 60)
+        assert isinstance(ack, str)
+        assert json.loads(ack)["type"] == "connection_ack"
