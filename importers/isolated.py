@@ -18,7 +18,6 @@ the child is killed.
     python -m importers.isolated  <options as a JSON line, then the file's bytes, on stdin>
 """
 
-import asyncio
 import io
 import json
 import os
@@ -74,6 +73,8 @@ async def check_readable(data: bytes, seconds: float | None = None) -> None:
     """Raise ImportFileError unless every sheet of the workbook in `data` parses
     in a child process within `seconds` (default: by its size).
     """
+    import asyncio  # here: the child, which imports this module, has no use for it
+
     if detect_format(data) is FileFormat.CSV:
         return
     limit = parse_seconds(len(data)) if seconds is None else seconds

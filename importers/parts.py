@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from documents.import_job import MappedColumn
 from importers.dates import DateOrder
 from importers.fields import Entity
-from importers.readers import Cell, open_rows
+from importers.isolated import open_rows
+from importers.readers import Cell
 
 BATCH_ROWS = 1000
 
