@@ -242,19 +242,26 @@ def _send(out: BinaryIO, frame: tuple[Any, ...]) -> None:
     out.write(payload)
 
 
-def _batches(rows: Iterator[list[Cell]]) -> Iterator[list[list[Cell]]]:
+def _send_rows(out: BinaryIO, rows: Iterator[list[Cell]]) -> None:
+    """`rows` in batches; the rows read before a failure are sent before it, so
+    the reader meets the failure at the row it happened, as reading in process.
+    """
     batch: list[list[Cell]] = []
     cells = chars = 0
-    for row in rows:
-        batch.append(row)
-        cells += len(row)
-        chars += sum(len(c) for c in row if type(c) is str)
-        if len(batch) >= BATCH_ROWS or cells >= BATCH_CELLS or chars >= BATCH_CHARS:
-            yield batch
-            batch = []
-            cells = chars = 0
-    if batch:
-        yield batch
+    try:
+        for row in rows:
+            if not any(c is not None for c in row):
+                row = []  # a blank row, however wide calamine's rectangle made it
+            batch.append(row)
+            cells += len(row)
+            chars += sum(len(c) for c in row if type(c) is str)
+            if len(batch) >= BATCH_ROWS or cells >= BATCH_CELLS or chars >= BATCH_CHARS:
+                _send(out, ("rows", batch))
+                batch = []
+                cells = chars = 0
+    finally:
+        if batch:
+            _send(out, ("rows", batch))
 
 
 def _serve(options: dict[str, Any], data: bytes, out: BinaryIO) -> None:
@@ -268,8 +275,7 @@ def _serve(options: dict[str, Any], data: bytes, out: BinaryIO) -> None:
     if opened is None:
         return
     _send(out, ("opened", opened.format.value, opened.sheets, opened.sheet))
-    for batch in _batches(opened.rows):
-        _send(out, ("rows", batch))
+    _send_rows(out, opened.rows)
 
 
 def main() -> None:

@@ -37,10 +37,14 @@ DENSITY = 4
 MAX_ROW = 1_048_576
 MAX_COLUMN = 16_384
 
-# Where a cell is, when it is not an empty element (a cell with only a style).
-# Excel, LibreOffice and openpyxl write the reference first; a sheet whose cells
-# are not found this way is left to calamine under the reading child's limits.
-_CELL = re.compile(rb'<(?:\w+:)?c r="([A-Z]{1,3})([0-9]{1,7})"[^>/]*>')
+# Where a cell is (its column), when it is not an empty element (a cell with
+# only a style), and where a row is. Excel, LibreOffice and openpyxl write the
+# reference first, and place each cell in its row; a sheet whose cells are not
+# found this way is left to calamine under the reading child's limits.
+# (The patterns start with a literal, which the regex engine searches for fast:
+# `<c` or `<x:c` alike.)
+_CELL_COLUMN = re.compile(rb'c r="([A-Z]{1,3})[0-9]')
+_ROW_NUMBER = re.compile(rb'row r="([0-9]{1,7})"')
 _REFERENCE = re.compile(r"([A-Z]{1,3})([0-9]{1,7})")
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _RELS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
@@ -61,8 +65,8 @@ class Extent:
     something, found by scanning its XML as it inflates.
     """
 
-    # A cell's start tag cut by a chunk boundary is seen whole with the next chunk.
-    _OVERLAP = 64 * 1024
+    # A tag cut by a chunk boundary is seen whole with the next chunk.
+    _OVERLAP = 256
 
     def __init__(self) -> None:
         self.cells = 0
@@ -71,17 +75,21 @@ class Extent:
         self.tail = b""
 
     def feed(self, chunk: bytes) -> None:
+        # Only the cells' columns and the rows' numbers are picked out: a sheet's
+        # XML is mostly cells, and this scan runs before every read of one.
         text = self.tail + chunk
-        found = _CELL.findall(text)
-        if found:
+        columns = _CELL_COLUMN.findall(text)
+        if columns:
             # Cells wholly inside the tail were counted with the previous chunk.
-            self.cells += len(found) - len(_CELL.findall(self.tail))
-            columns = [column_number(c.decode()) for c in {c for c, _ in found}]
-            rows = [int(r) for r in {r for _, r in found}]
-            self.rows = (min(rows), max(rows)) if self.rows is None else (
-                min(self.rows[0], *rows), max(self.rows[1], *rows))
-            self.columns = (min(columns), max(columns)) if self.columns is None else (
-                min(self.columns[0], *columns), max(self.columns[1], *columns))
+            self.cells += len(columns) - len(_CELL_COLUMN.findall(self.tail))
+            numbers = [column_number(c.decode()) for c in set(columns)]
+            self.columns = (min(numbers), max(numbers)) if self.columns is None else (
+                min(self.columns[0], *numbers), max(self.columns[1], *numbers))
+        rows = _ROW_NUMBER.findall(text)
+        if rows:
+            numbers = [int(r) for r in rows]
+            self.rows = (min(numbers), max(numbers)) if self.rows is None else (
+                min(self.rows[0], *numbers), max(self.rows[1], *numbers))
         self.tail = text[-self._OVERLAP:]
 
     @property
