@@ -50,6 +50,7 @@ _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _RELS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 _DOC_RELS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 _CHUNK = 1024 * 1024
+_DTD = re.compile(rb"<!(DOCTYPE|ENTITY)", re.IGNORECASE)
 
 # Built-in number formats (ECMA-376 18.8.30) that show dates, times or durations.
 _DATE_FORMATS = {14, 15, 16, 17, 22, *range(27, 37), *range(50, 59)}
@@ -124,8 +125,8 @@ def sheet_part(archive: zipfile.ZipFile, name: str) -> str | None:
     relationships say; None when they do not say.
     """
     try:
-        workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
-        rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+        workbook = _tree(archive.read("xl/workbook.xml"))
+        rels = _tree(archive.read("xl/_rels/workbook.xml.rels"))
     except (KeyError, ElementTree.ParseError):
         return None
     targets = {rel.get("Id"): rel.get("Target", "") for rel in rels.iter(f"{_RELS}Relationship")}
@@ -204,7 +205,8 @@ class _SheetReader:
             elif local == "is":
                 state["inline"] = False
             elif local == "c" and state["cell"] is not None:
-                value = self._value(*state["cell"], state["text"])
+                kind, style = state["cell"]
+                value = self._value(kind, style, state["text"])
                 if value is not None and state["column"] >= self.first_column:
                     state["cells"][state["column"]] = value
                 state["cell"] = None
@@ -280,14 +282,28 @@ def _beyond(where: str) -> ImportFileError:
                            "has: the file is damaged.")
 
 
+def _tree(part: bytes) -> ElementTree.Element:
+    """A small XML part (workbook, relationships, styles) as a tree, refused
+    when it declares a document type anywhere (the zip check looks at each
+    part's head only).
+    """
+    if _DTD.search(part):
+        raise _dtd_refused()
+    return ElementTree.fromstring(part)  # noqa: S314 -- no DTD, so no entity to expand
+
+
+def _dtd_refused() -> ImportFileError:
+    return ImportFileError(FileErrorCode.UNSUPPORTED_FILE,
+                           "The workbook declares an XML document type (DTD), which "
+                           "spreadsheets never need and attacks use; it is refused.")
+
+
 def _parser() -> Any:
     """An expat parser that refuses document type declarations (entity tricks)."""
     parser = expat.ParserCreate()
 
     def refuse(*_: object) -> None:
-        raise ImportFileError(FileErrorCode.UNSUPPORTED_FILE,
-                              "The workbook declares an XML document type (DTD), which "
-                              "spreadsheets never need and attacks use; it is refused.")
+        raise _dtd_refused()
 
     parser.StartDoctypeDeclHandler = refuse
     parser.EntityDeclHandler = refuse
@@ -344,11 +360,11 @@ def _styles(archive: zipfile.ZipFile) -> tuple[dict[int, str], datetime]:
     """
     epoch = datetime(1899, 12, 30)
     try:
-        workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+        workbook = _tree(archive.read("xl/workbook.xml"))
         properties = workbook.find(f"{_MAIN}workbookPr")
         if properties is not None and properties.get("date1904") in ("1", "true"):
             epoch = datetime(1904, 1, 1)
-        styles = ElementTree.fromstring(archive.read("xl/styles.xml"))
+        styles = _tree(archive.read("xl/styles.xml"))
     except (KeyError, ElementTree.ParseError):
         return {}, epoch
     custom = {int(f.get("numFmtId", "-1")): f.get("formatCode", "")

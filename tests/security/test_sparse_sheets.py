@@ -110,7 +110,7 @@ def test_a_sparse_sheet_reads_as_calamine_reads_it() -> None:
     trimmed = [row[:len(near[0])] for row in far[:len(near)]]
     # calamine pads each row to the rectangle's width; the XML reader stops at
     # a row's last cell.
-    assert [[c for c in row] + [None] * (len(near[0]) - len(row)) for row in trimmed] == [
+    assert [list(row) + [None] * (len(near[0]) - len(row)) for row in trimmed] == [
         [None if c == "" else c for c in row] for row in near]
     assert near[2][0] == date(2024, 1, 2)
     assert all(row == [] for row in far[len(near):-1])
