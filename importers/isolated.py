@@ -5,9 +5,10 @@ Parsing is where an upload costs memory and time: calamine (Rust) holds a whole
 sheet in memory, can loop forever on some malformed workbooks (found by
 tests/security/test_fuzz_readers.py: a damaged ODS content.xml), and a thread
 stuck in native code cannot be stopped. A child process can: it runs under an
-address-space limit and a CPU-time limit, the service waits on it for at most a
-time that grows with the file's size, and if it runs over, dies or sends
-something that is not rows, the file is refused and nothing else waits on it.
+address-space limit and a CPU-time limit, the service waits for it to open the
+file (and for each batch after) for at most a time that grows with the file's
+size, and if it runs over, dies or sends something that is not rows, the file
+is refused and nothing else waits on it.
 
 The child reads the file once (its zip checked once), then sends its sheets and
 the rows of one sheet in batches over a pipe. The service holds one batch at a
@@ -142,8 +143,10 @@ def _end(child: "subprocess.Popen[bytes]") -> None:
 
 
 class _Stream:
-    """The frames a reading child sends, each waited for within what is left of
-    the time limit (the reader's own time between frames is not counted).
+    """The frames a reading child sends. The file must open (be parsed, with
+    every sheet when checked) within the time limit, and each batch after it
+    come within the limit again: the reader's own time between frames is not
+    counted, nor is a big sheet's streaming held to one parse's time.
     """
 
     def __init__(self, child: "subprocess.Popen[bytes]", limit: float) -> None:
@@ -178,7 +181,9 @@ class _Stream:
         if size > _MAX_FRAME:
             self.close()
             raise ImportFileError(FileErrorCode.CORRUPT_FILE, FAILED_MESSAGE)
-        return _load(self._read(size))
+        frame = _load(self._read(size))
+        self.left = self.limit
+        return frame
 
     def rows(self) -> Iterator[list[Cell]]:
         try:
@@ -284,7 +289,7 @@ def main() -> None:
     data = sys.stdin.buffer.read()
     # A backstop for the parent's own time limit: a parse stuck in native code
     # uses CPU, a child waiting for its reader does not.
-    cpu = int(parse_seconds(len(data))) + 1
+    cpu = 2 * int(parse_seconds(len(data)))
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 5))
     out = sys.stdout.buffer
     try:
