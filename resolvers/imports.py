@@ -331,6 +331,7 @@ async def import_file(actor: Actor, request: ImportRequest, limits: ImportLimits
         if request.entity is Entity.TEMPLATE:
             opened = await asyncio.to_thread(open_rows, request.data, request.sheet, None, True)
             file_format, sheet_name = opened.format.value, opened.sheet
+            del opened  # its reading child ends with it
             parts, skipped = await _template_parts(actor, request.data, limits.max_columns)
             parts = await asyncio.to_thread(import_roles.allowed_parts, actor, request.data,
                                             parts)
