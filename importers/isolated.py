@@ -40,11 +40,11 @@ from importers.readers import Book, Cell, FileFormat, OpenedFile, detect_format
 BASE_SECONDS = 60.0
 SECONDS_PER_MB = 3.0
 ADDRESS_SPACE_BYTES = 6 * 1024**3
-# A batch of rows is sent when it has this many rows, cells or characters:
-# what the service holds of a sheet at a time.
+# A batch of rows is sent when it has this many rows or cells, and split while
+# it is bigger than BATCH_BYTES: what the service holds of a sheet at a time.
 BATCH_ROWS = 1_000
 BATCH_CELLS = 50_000
-BATCH_CHARS = 4 * 1024 * 1024
+BATCH_BYTES = 8 * 1024 * 1024
 _FRAME_HEADER = struct.Struct(">I")
 # A frame bigger than this is not one the child sends (a batch is cut well before).
 _MAX_FRAME = 256 * 1024 * 1024
@@ -247,26 +247,39 @@ def _send(out: BinaryIO, frame: tuple[Any, ...]) -> None:
     out.write(payload)
 
 
+def _send_batch(out: BinaryIO, batch: list[list[Cell]]) -> None:
+    """A batch of rows, in halves while it pickles bigger than BATCH_BYTES
+    (long texts): a row alone always goes.
+    """
+    payload = pickle.dumps(("rows", batch), protocol=pickle.HIGHEST_PROTOCOL)
+    if len(payload) > BATCH_BYTES and len(batch) > 1:
+        half = len(batch) // 2
+        _send_batch(out, batch[:half])
+        _send_batch(out, batch[half:])
+        return
+    out.write(_FRAME_HEADER.pack(len(payload)))
+    out.write(payload)
+
+
 def _send_rows(out: BinaryIO, rows: Iterator[list[Cell]]) -> None:
     """`rows` in batches; the rows read before a failure are sent before it, so
     the reader meets the failure at the row it happened, as reading in process.
     """
     batch: list[list[Cell]] = []
-    cells = chars = 0
+    cells = 0
     try:
         for row in rows:
             if not any(c is not None for c in row):
                 row = []  # a blank row, however wide calamine's rectangle made it
             batch.append(row)
             cells += len(row)
-            chars += sum(len(c) for c in row if type(c) is str)
-            if len(batch) >= BATCH_ROWS or cells >= BATCH_CELLS or chars >= BATCH_CHARS:
-                _send(out, ("rows", batch))
+            if len(batch) >= BATCH_ROWS or cells >= BATCH_CELLS:
+                _send_batch(out, batch)
                 batch = []
-                cells = chars = 0
+                cells = 0
     finally:
         if batch:
-            _send(out, ("rows", batch))
+            _send_batch(out, batch)
 
 
 def _serve(options: dict[str, Any], data: bytes, out: BinaryIO) -> None:
