@@ -43,8 +43,10 @@ MAX_COLUMN = 16_384
 # found this way is left to calamine under the reading child's limits.
 # (The patterns start with a literal, which the regex engine searches for fast:
 # `<c` or `<x:c` alike.)
-_CELL_COLUMN = re.compile(rb'c r="([A-Z]{1,3})[0-9]')
-_ROW_NUMBER = re.compile(rb'row r="([0-9]{1,7})"')
+# Empty elements (`<c r="A9" s="1"/>`, `<row r="9" s="2"/>`: formatting only)
+# hold nothing and are not counted.
+_CELL_COLUMN = re.compile(rb'c r="([A-Z]{1,3})[0-9]{1,7}"[^>/]*>')
+_ROW_NUMBER = re.compile(rb'row r="([0-9]{1,7})"[^>/]*>')
 _REFERENCE = re.compile(r"([A-Z]{1,3})([0-9]{1,7})")
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _RELS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
@@ -148,8 +150,9 @@ def extent(archive: zipfile.ZipFile, part: str) -> Extent:
 
 
 def sheet_rows(archive: zipfile.ZipFile, part: str, first_column: int) -> Iterator[list[Any]]:
-    """The rows of the sheet in `part`, from row 1, each from column `first_column`
-    to its last cell that holds something; a row with nothing in it is [].
+    """The rows of the sheet in `part`, from row 1 to its last row that holds
+    something, each from column `first_column` to its last cell that holds
+    something; a row with nothing in it is [].
     """
     return _SheetReader(archive, part, first_column).rows()
 
@@ -211,7 +214,8 @@ class _SheetReader:
                     state["cells"][state["column"]] = value
                 state["cell"] = None
             elif local == "row" and state["cells"] is not None:
-                done.append((state["row"], _as_list(state["cells"], self.first_column)))
+                if state["cells"]:  # a row of formatting only is as good as none
+                    done.append((state["row"], _as_list(state["cells"], self.first_column)))
                 state["cells"] = None
 
         def characters(text: str) -> None:

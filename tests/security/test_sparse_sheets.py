@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Font
 
 from importers import isolated
 from importers.readers import open_rows
@@ -145,3 +146,22 @@ def test_the_service_side_reader_streams_from_a_child() -> None:
     streamed = isolated.open_rows(data, max_columns=1_000)
     assert (streamed.format.value, streamed.sheets) == ("XLSX", ["Sheet"])
     assert list(streamed.rows) == list(open_rows(data, max_columns=1_000).rows)
+
+
+def test_formatting_far_away_is_no_data() -> None:
+    """Cells and rows with only a style (Excel writes them for a formatted
+    column) neither make a sheet look dense nor add rows after its data.
+    """
+    workbook = load_workbook(io.BytesIO(far_cell_xlsx("ZZ20000")))
+    sheet = workbook.active
+    assert sheet is not None
+    for row in range(100, 30_000, 10):
+        sheet.cell(row=row, column=1).font = Font(bold=True)  # a style, no value
+    sheet["ZZ1048576"].font = Font(bold=True)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    rows = list(open_rows(buffer.getvalue()).rows)
+    assert len(rows) == 20_000
+    assert rows[3][:2] == ["DEF", "not an email"]
+    assert rows[-1][-1] == "x"
+    assert rows[99] == []
