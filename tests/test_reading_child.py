@@ -16,6 +16,8 @@ import pytest
 
 from importers import isolated
 from importers.errors import ImportFileError
+from importers.fields import Entity
+from importers.parts import BATCH_CHARS, Part, batches
 from tests.imports import csv_bytes, xlsx_bytes
 from tests.security.hostile_files import _random_text
 
@@ -91,3 +93,14 @@ def test_only_cells_are_unpickled() -> None:
         isolated._load(hostile)
     assert refused.value.code.value == "CORRUPT_FILE"
     assert isolated._load(pickle.dumps(("end",))) == ("end",)
+
+
+def test_a_batch_of_long_rows_is_cut_by_its_size() -> None:
+    texts = [_random_text(30_000, seed=n) for n in range(3)]
+    data = csv_bytes([["Customer Name", "A", "B", "C"]] + [
+        [f"Customer {n}", *texts] for n in range(200)])
+    part = Part(sheet=None, entity=Entity.CUSTOMERS, headers=[], mapping=[],
+                has_headers=True)
+    sizes = [len(batch) for _, batch in batches([part], {}, data, 0)]
+    assert sum(sizes) == 200
+    assert max(sizes) <= BATCH_CHARS // 90_000 + 1 < 200
