@@ -72,7 +72,9 @@ def _options(sheet: str | None, max_columns: int | None, check: bool, rows: bool
 
 async def check_readable(data: bytes, seconds: float | None = None) -> None:
     """Raise ImportFileError unless every sheet of the workbook in `data` parses
-    in a child process within `seconds` (default: by its size).
+    in a child process within `seconds` (default: by its size). The service
+    uses open_rows(check=True) instead, which checks the same in the child that
+    then streams the rows.
     """
     import asyncio  # here: the child, which imports this module, has no use for it
 
