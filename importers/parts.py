@@ -12,9 +12,13 @@ from dataclasses import dataclass, field
 from documents.import_job import MappedColumn
 from importers.dates import DateOrder
 from importers.fields import Entity
-from importers.readers import Cell, open_rows
+from importers.isolated import open_rows
+from importers.readers import Cell
 
 BATCH_ROWS = 1000
+# Characters a batch holds at most (a row alone may hold more): rows of long
+# texts make smaller batches, so what the worker holds stays bounded.
+BATCH_CHARS = 8_000_000
 
 # (position in processing order, seq in the file, spreadsheet row number, cells)
 BatchRow = tuple[int, int, int, list[Cell]]
@@ -83,21 +87,26 @@ def ordered_rows(parts: list[Part], deferred: dict[int, int],
 
 def batches(parts: list[Part], deferred: dict[int, int], data: bytes,
             checkpoint: int) -> Iterator[tuple[Part, list[BatchRow]]]:
-    """The rows after the checkpoint, BATCH_ROWS at a time, a batch never
-    spanning two sheets.
+    """The rows after the checkpoint, BATCH_ROWS (or BATCH_CHARS) at a time, a
+    batch never spanning two sheets.
     """
     batch: list[BatchRow] = []
     batch_part: Part | None = None
+    chars = 0
     for index, row in ordered_rows(parts, deferred, data):
         if row[0] <= checkpoint:
             continue
         part = parts[index]
-        if batch and (len(batch) == BATCH_ROWS or part is not batch_part):
+        size = sum(len(cell) for cell in row[3] if type(cell) is str)
+        if batch and (len(batch) == BATCH_ROWS or chars + size > BATCH_CHARS
+                      or part is not batch_part):
             assert batch_part is not None
             yield batch_part, batch
             batch = []
+            chars = 0
         batch_part = part
         batch.append(row)
+        chars += size
     if batch:
         assert batch_part is not None
         yield batch_part, batch

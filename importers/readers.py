@@ -27,6 +27,7 @@ from typing import Any
 import python_calamine
 from charset_normalizer import from_bytes
 
+from importers import sparse_xlsx
 from importers.errors import FileErrorCode, ImportFileError
 
 Cell = str | int | float | bool | date | datetime | time | timedelta | None
@@ -53,17 +54,6 @@ MAX_CELL_CHARS = 32_767
 # real XLSX and ODS files stay far below 100 to 1, zip bombs go far above.
 MAX_UNCOMPRESSED_BYTES = 1024 * 1024 * 1024
 MAX_COMPRESSION_RATIO = 100
-# calamine holds a sheet as the full rectangle from its first to its last cell, at
-# about 32 bytes a cell, empty or not. A rectangle may be this big, or as big as
-# DENSITY times the cells the sheet really holds: one stray cell far away cannot
-# make a tiny file cost gigabytes, while a big file of real data still reads.
-MAX_SPARSE_CELLS = 4_000_000
-DENSITY = 4
-# Where a cell is, when it is not an empty element (a cell with only a style).
-# Excel, LibreOffice and openpyxl write the reference first; one written later is
-# not seen, and such a sheet is left to the checking child's memory limit.
-_XLSX_CELL = re.compile(rb'<(?:\w+:)?c r="([A-Z]{1,3})([0-9]{1,7})"[^>/]*>')
-_XLSX_SHEET = re.compile(r"xl/worksheets/[^/]+\.xml")
 # Control characters no text file in a single-byte code page holds (tab, CR and LF aside).
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _DTD = re.compile(rb"<!(DOCTYPE|ENTITY)", re.IGNORECASE)
@@ -99,29 +89,71 @@ class OpenedFile:
     rows: Iterator[list[Cell]]
 
 
+class Book:
+    """A file opened for reading, its container checked once: its format, its
+    sheets, and the rows of any of them (`open`).
+    """
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self.format = detect_format(data)
+        self.sheets: list[str] = []
+        self._workbook: Any = None
+        if self.format is FileFormat.CSV:
+            return
+        if self.format is FileFormat.XLS and _ENCRYPTED_OOXML in data:
+            raise ImportFileError(FileErrorCode.PASSWORD_PROTECTED, LOCKED_MESSAGE)
+        if data.startswith(_ZIP):
+            _check_zip(data)
+        with _unreadable(self._unreadable):
+            self._workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+            self.sheets = list(self._workbook.sheet_names)
+        if not self.sheets:
+            raise ImportFileError(FileErrorCode.CORRUPT_FILE, "The workbook has no sheets.")
+
+    def _unreadable(self, reason: str) -> str:
+        return f"The file looks like {self.format.value} but cannot be read: {reason}"
+
+    def open(self, sheet: str | None = None, max_columns: int | None = None) -> OpenedFile:
+        """The rows of `sheet` (default: the first); a row of more than
+        `max_columns` cells (when given) fails the reading, whichever row it is.
+        """
+        if self.format is FileFormat.CSV:
+            return OpenedFile(self.format, [], None,
+                              _checked(_csv_rows(self.data), self.format, max_columns))
+        chosen = _pick_sheet(self.sheets, sheet)
+        with _unreadable(self._unreadable):
+            rows = self._sparse_rows(chosen)
+            if rows is None:
+                rows = _sheet_rows(self._workbook.get_sheet_by_name(chosen))
+        return OpenedFile(self.format, self.sheets, chosen,
+                          _checked(rows, self.format, max_columns))
+
+    def _sparse_rows(self, sheet: str) -> Iterator[list[Cell]] | None:
+        """The rows of an XLSX sheet whose cells are spread thin, read without
+        building its rectangle (see sparse_xlsx); None for any other sheet,
+        which calamine reads.
+        """
+        if self.format is not FileFormat.XLSX:
+            return None
+        archive = zipfile.ZipFile(io.BytesIO(self.data))
+        part = sparse_xlsx.sheet_part(archive, sheet)
+        if part is None or part not in archive.namelist():
+            return None
+        found = sparse_xlsx.extent(archive, part)
+        if not found.sparse or found.columns is None:
+            return None
+        return sparse_xlsx.sheet_rows(archive, part, found.columns[0])
+
+
 def open_rows(data: bytes, sheet: str | None = None,
               max_columns: int | None = None) -> OpenedFile:
-    """The rows of `sheet` (default: the first) of the file in `data`; a row of
-    more than `max_columns` cells (when given) fails the reading, whichever row it is.
+    """The rows of `sheet` (default: the first) of the file in `data`, parsed in
+    this process; a row of more than `max_columns` cells (when given) fails the
+    reading, whichever row it is. The service reads files through
+    importers.isolated.open_rows instead, which parses in a child process.
     """
-    file_format = detect_format(data)
-    if file_format is FileFormat.CSV:
-        return OpenedFile(file_format, [], None,
-                          _checked(_csv_rows(data), file_format, max_columns))
-    if file_format is FileFormat.XLS and _ENCRYPTED_OOXML in data:
-        raise ImportFileError(FileErrorCode.PASSWORD_PROTECTED, LOCKED_MESSAGE)
-    if data.startswith(_ZIP):
-        _check_zip(data)
-    with _unreadable(lambda reason: f"The file looks like {file_format.value} but cannot be "
-                     f"read: {reason}"):
-        workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
-        names = list(workbook.sheet_names)
-        if not names:
-            raise ImportFileError(FileErrorCode.CORRUPT_FILE, "The workbook has no sheets.")
-        chosen = _pick_sheet(names, sheet)
-        worksheet = workbook.get_sheet_by_name(chosen)
-    return OpenedFile(file_format, names, chosen,
-                      _checked(_sheet_rows(worksheet), file_format, max_columns))
+    return Book(data).open(sheet, max_columns)
 
 
 def _check_zip(data: bytes) -> None:
@@ -153,83 +185,6 @@ def _check_zip(data: bytes) -> None:
             ValueError, NotImplementedError) as exc:
         raise ImportFileError(FileErrorCode.CORRUPT_FILE,
                               f"The workbook's zip container is damaged: {_reason(exc)}") from None
-
-
-def check_extents(data: bytes) -> None:
-    """Refuse an XLSX whose sheet spans a rectangle far bigger than the cells it
-    holds (one stray cell at XFD1048576), before calamine builds that rectangle.
-    The checking child runs this (see importers/isolated.py), and the service only
-    parses what that child has read, so the scan is not repeated at each reading.
-    """
-    if detect_format(data) is not FileFormat.XLSX:
-        return
-    _check_zip(data)
-    with _unreadable(lambda reason: f"The workbook's zip container is damaged: {reason}"), \
-            zipfile.ZipFile(io.BytesIO(data)) as archive:
-        for entry in archive.infolist():
-            if not _XLSX_SHEET.fullmatch(entry.filename):
-                continue
-            extent = _Extent()
-            with archive.open(entry) as member:
-                while chunk := member.read(1024 * 1024):
-                    extent.feed(chunk)
-            extent.check()
-
-
-class _Extent:
-    """The rectangle an XLSX sheet's cells span, and how many cells hold
-    something, found by scanning its XML as it inflates (before calamine reads it).
-    """
-
-    # A cell's start tag cut by a chunk boundary is seen whole with the next chunk.
-    _OVERLAP = 64 * 1024
-
-    def __init__(self) -> None:
-        self.cells = 0
-        self.rows: tuple[int, int] | None = None
-        self.columns: tuple[int, int] | None = None
-        self.tail = b""
-
-    def feed(self, chunk: bytes) -> None:
-        text = self.tail + chunk
-        found = _XLSX_CELL.findall(text)
-        if found:
-            # Cells wholly inside the tail were counted with the previous chunk.
-            self.cells += len(found) - len(_XLSX_CELL.findall(self.tail))
-            columns = [_column_number(c) for c in {c for c, _ in found}]
-            rows = [int(r) for r in {r for _, r in found}]
-            self.rows = (min(rows), max(rows)) if self.rows is None else (
-                min(self.rows[0], *rows), max(self.rows[1], *rows))
-            self.columns = (min(columns), max(columns)) if self.columns is None else (
-                min(self.columns[0], *columns), max(self.columns[1], *columns))
-        self.tail = text[-self._OVERLAP:]
-
-    def check(self) -> None:
-        if self.rows is None or self.columns is None:
-            return
-        area = (self.rows[1] - self.rows[0] + 1) * (self.columns[1] - self.columns[0] + 1)
-        if area > MAX_SPARSE_CELLS and area > DENSITY * self.cells:
-            last = f"{_column_letters(self.columns[1])}{self.rows[1]}"
-            raise ImportFileError(
-                FileErrorCode.FILE_TOO_LARGE,
-                f"A sheet's cells reach as far as {last}: reading it would take a grid of "
-                f"{area:,} cells for the {self.cells:,} it holds. Delete the cells beyond "
-                "your data (in Excel, Ctrl+End goes to the last one), save and upload again.")
-
-
-def _column_number(letters: bytes) -> int:
-    number = 0
-    for letter in letters:
-        number = number * 26 + letter - 64
-    return number
-
-
-def _column_letters(number: int) -> str:
-    letters = ""
-    while number:
-        number, rest = divmod(number - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
 
 
 def _check_inflated(size: int, compressed: int) -> None:

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 
 from documents.import_job import ImportJob, ImportPart
 from importers.fields import Entity
-from importers.readers import open_rows
+from importers.isolated import open_rows
 from resolvers.actor import Actor, Permission
 from resolvers.errors import Forbidden
 

@@ -39,10 +39,9 @@ from importers.context import LOOKUP_FIELDS
 from importers.errors import ImportFileError
 from importers.fields import Entity, Field, field_for, labelled_fields, unknown_field_reason
 from importers.header_row import HEADER_SEARCH_ROWS
-from importers.isolated import check_readable
+from importers.isolated import open_rows
 from importers.issues import RowIssueCode
 from importers.mapping import UnproposedColumn, column_name, normalize_header, propose, suggest
-from importers.readers import open_rows
 from importers.rows import cell_text
 from importers.sheet_look import DETECT, HEAD_ROWS, Detect, SheetLook, look_at
 from importers.template import SHEET_ORDER, build_template, entity_of_sheet, sheet_titles
@@ -152,7 +151,9 @@ def _look(actor: Actor, entity: Entity, data: bytes, sheet: str | None,
     is CPU-bound: callers run this in a thread, off the event loop.
     """
     label = actor.settings.customer_label
-    opened = open_rows(data, sheet, max_columns)
+    # Every sheet is parsed through first (in the reading child): a damaged
+    # workbook is refused now, not when its job runs.
+    opened = open_rows(data, sheet, max_columns, check=True)
     look = look_at(entity, opened.rows, header_row, label, count_all)
     if look.header_row is None and has_headers and isinstance(header_row, Detect):
         look = look_at(entity, open_rows(data, sheet, max_columns).rows, 1, label, count_all)
@@ -327,14 +328,15 @@ async def import_file(actor: Actor, request: ImportRequest, limits: ImportLimits
     _check_header_row(request.header_row, ["input", "headerRow"])
     saved = await _saved_by_id(actor, request)
     try:
-        await check_readable(request.data)
         parts: list[ImportPart] = []
         skipped: list[Skipped] = []
         if request.entity is Entity.TEMPLATE:
-            opened = await asyncio.to_thread(open_rows, request.data, request.sheet)
+            opened = await asyncio.to_thread(open_rows, request.data, request.sheet, None, True)
             file_format, sheet_name = opened.format.value, opened.sheet
+            del opened  # its reading child ends with it
             parts, skipped = await _template_parts(actor, request.data, limits.max_columns)
-            parts = import_roles.allowed_parts(actor, request.data, parts)
+            parts = await asyncio.to_thread(import_roles.allowed_parts, actor, request.data,
+                                            parts)
             look = SheetLook(1, [], [])
         else:
             # The same look as importAnalyze's, without counting every row. A
@@ -551,7 +553,6 @@ async def import_analyze(actor: Actor, entity: Entity, file_name: str, data: byt
     _check_size(data, limits)
     _check_header_row(header_row, ["input", "headerRow"])
     try:
-        await check_readable(data)
         look, file_format, sheets, sheet_name = await asyncio.to_thread(
             _look, actor, entity, data, sheet, _wanted_header_row(header_row, has_headers),
             has_headers, True, limits.max_columns)
