@@ -38,6 +38,13 @@ def children(pid: int) -> list[int]:
             for child in (task / "children").read_text().split()]
 
 
+def database_child(pid: int) -> int:
+    """The embedded database among `pid`'s children (an import may run a reading child too)."""
+    (database,) = [child for child in children(pid)
+                   if b"secantus" in Path(f"/proc/{child}/cmdline").read_bytes()]
+    return database
+
+
 def alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -106,7 +113,7 @@ def test_serve_bootstraps_demo_reuses_database_and_stops_cleanly(
     assert demo_key.startswith("sbk_")
     uri = (tmp_path / "db.uri").read_text().strip()
     assert uri.startswith("mongodb://127.0.0.1:")
-    (database_pid,) = children(service.pid)
+    database_pid = database_child(service.pid)
     assert alive(database_pid)
 
     created = ask(port, demo_key, 'mutation { customerCreate(input: {name: "ABC"}) '
@@ -168,7 +175,7 @@ def test_cli_alone_starts_and_stops_its_own_database(tmp_path: Path) -> None:
 def test_killed_service_takes_its_database_along_and_restarts(tmp_path: Path) -> None:
     port = free_port()
     service = start_service(tmp_path, port)
-    (database_pid,) = children(service.pid)
+    database_pid = database_child(service.pid)
     service.kill()  # SIGKILL: no shutdown code runs
     service.communicate(timeout=10)
     deadline = time.monotonic() + 20

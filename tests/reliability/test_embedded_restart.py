@@ -17,7 +17,7 @@ import httpx
 from tests.imports import FINISHED, csv_bytes
 from tests.reliability.services import IMPORT
 from tests.test_import_worker_crash import SITEBOOK
-from tests.test_service_process import alive, children, environment, free_port
+from tests.test_service_process import alive, database_child, environment, free_port
 
 ROWS = 6_000
 JOB = """query($id: ID!) { importJob(id: $id) { status failureReason
@@ -76,7 +76,7 @@ def test_killed_embedded_database_is_restarted_and_the_import_finishes(tmp_path:
             return found
 
         wait_until(lambda: job()["progress"]["processedRows"] > 0, "the import has started")
-        (database_pid,) = children(service.pid)
+        database_pid = database_child(service.pid)
         os.kill(database_pid, signal.SIGKILL)
 
         # Requests keep starting, several at once, so that some start while the
@@ -104,7 +104,7 @@ def test_killed_embedded_database_is_restarted_and_the_import_finishes(tmp_path:
         assert "unavailable" in body["errors"][0]["message"]
 
         wait_until(ready, "the service is ready again")
-        (restarted_pid,) = children(service.pid)
+        restarted_pid = database_child(service.pid)
         assert restarted_pid != database_pid
         assert not alive(database_pid)
 
