@@ -4,6 +4,7 @@ the wire, as production talks to MongoDB.
 """
 
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,6 +18,8 @@ from app.auth import create_api_key, create_org
 from app.embedded import EmbeddedServer
 from app.settings import Settings
 from documents.api_key import Role
+from resolvers.actor_cache import ACTORS
+from resolvers.lookup_cache import LOOKUPS
 from tests.tenant_filters import TenantFilterCheck
 
 TEST_DATABASE = "sitebook_test"
@@ -85,6 +88,17 @@ def _every_command_names_its_org() -> Iterator[None]:
     yield
     violations = TENANT_FILTERS.take()
     assert not violations, "commands without org_id:\n" + "\n".join(violations)
+
+
+@contextmanager
+def cache_lifetime(seconds: float) -> Iterator[None]:
+    """The key and lookup caches kept `seconds` (0: none) within the block."""
+    kept = ACTORS.seconds, LOOKUPS.seconds
+    ACTORS.seconds = LOOKUPS.seconds = seconds
+    try:
+        yield
+    finally:
+        ACTORS.seconds, LOOKUPS.seconds = kept
 
 
 @pytest.fixture

@@ -13,8 +13,7 @@ import pytest
 from documents.api_key import ApiKey, Role
 from documents.base import utcnow
 from resolvers.actor_cache import ACTORS
-from resolvers.lookup_cache import LOOKUPS
-from tests.conftest import CommandLog, Org
+from tests.conftest import CommandLog, Org, cache_lifetime
 
 QUERY = {"query": "{ settings { customerLabel } }"}
 
@@ -32,12 +31,8 @@ def short_cache() -> Iterator[None]:
 @pytest.fixture
 def long_caches() -> Iterator[None]:
     """Kept for the whole test, however slow the machine."""
-    kept = ACTORS.seconds, LOOKUPS.seconds
-    ACTORS.seconds = LOOKUPS.seconds = 3600
-    try:
+    with cache_lifetime(3600):
         yield
-    finally:
-        ACTORS.seconds, LOOKUPS.seconds = kept
 
 
 def key_lookups(command_log: CommandLog) -> int:

@@ -6,9 +6,7 @@ from collections.abc import Iterator
 import pytest
 
 from documents.api_key import Role
-from resolvers.actor_cache import ACTORS
-from resolvers.lookup_cache import LOOKUPS
-from tests.conftest import CommandLog, Org
+from tests.conftest import CommandLog, Org, cache_lifetime
 from tests.queries import CUSTOMER_CREATE, SITE_CREATE
 
 PAGE = """query($first: Int!) {
@@ -23,23 +21,10 @@ PAGE = """query($first: Int!) {
 }"""
 
 
-@pytest.fixture
-def kept_for_the_test() -> Iterator[None]:
-    """Keys and lookups kept for the whole test, however slow the machine: what
-    the page costs does not then depend on when their few seconds run out.
+async def one_of_each_lookup(org: Org) -> dict[str, str]:
+    """A customer type, lead source, payment term, price level and user: their
+    ids by the customer input field that takes each.
     """
-    kept = ACTORS.seconds, LOOKUPS.seconds
-    ACTORS.seconds = LOOKUPS.seconds = 3600
-    try:
-        yield
-    finally:
-        ACTORS.seconds, LOOKUPS.seconds = kept
-
-
-@pytest.mark.usefixtures("kept_for_the_test")
-async def test_commands_per_page_do_not_grow_with_page_size(
-    org: Org, command_log: CommandLog
-) -> None:
     ids = {}
     for mutation, field in (
         ('customerTypeCreate(name: "T") { customerType { id }', "customerTypeId"),
@@ -52,6 +37,23 @@ async def test_commands_per_page_do_not_grow_with_page_size(
                                    role=Role.ADMIN)
         (value,) = (v for k, v in payload.items() if k != "userErrors")
         ids[field] = value["id"]
+    return ids
+
+
+@pytest.fixture
+def kept_for_the_test() -> Iterator[None]:
+    """Keys and lookups kept for the whole test, however slow the machine: what
+    the page costs does not then depend on when their few seconds run out.
+    """
+    with cache_lifetime(3600):
+        yield
+
+
+@pytest.mark.usefixtures("kept_for_the_test")
+async def test_commands_per_page_do_not_grow_with_page_size(
+    org: Org, command_log: CommandLog
+) -> None:
+    ids = await one_of_each_lookup(org)
     manager = await org.mutate(CUSTOMER_CREATE, {"input": {"name": "00 Manager"}})
     manager_id = manager["customer"]["id"]
     async def tenant(n: int) -> None:
@@ -85,21 +87,8 @@ async def test_commands_per_page_do_not_grow_with_page_size(
 
 async def test_without_caches_each_kind_of_reference_is_one_batched_load(
         org: Org, command_log: CommandLog) -> None:
-    kept = ACTORS.seconds, LOOKUPS.seconds
-    ACTORS.seconds = LOOKUPS.seconds = 0
-    try:
-        ids: dict[str, str] = {}
-        for mutation, field in (
-            ('customerTypeCreate(name: "T") { customerType { id }', "customerTypeId"),
-            ('leadSourceCreate(name: "L") { leadSource { id }', "leadSourceId"),
-            ('paymentTermCreate(input: {name: "P"}) { paymentTerm { id }', "paymentTermId"),
-            ('priceLevelCreate(input: {name: "V"}) { priceLevel { id }', "priceLevelId"),
-            ('userCreate(input: {name: "U"}) { user { id }', "assignedUserId"),
-        ):
-            payload = await org.mutate(f"mutation {{ {mutation} userErrors {{ code }} }} }}",
-                                       role=Role.ADMIN)
-            (value,) = (v for k, v in payload.items() if k != "userErrors")
-            ids[field] = value["id"]
+    with cache_lifetime(0):
+        ids = await one_of_each_lookup(org)
         manager = await org.mutate(CUSTOMER_CREATE, {"input": {"name": "00 Manager"}})
         for n in range(3):
             await org.mutate(CUSTOMER_CREATE, {"input": {
@@ -113,5 +102,3 @@ async def test_without_caches_each_kind_of_reference_is_one_batched_load(
         # The key, the name fences, the page, then one batched load per kind of
         # referenced document (five lookups and the billing customers).
         assert sorted(names) == sorted(["aggregate", "aggregate", *["find"] * 7])
-    finally:
-        ACTORS.seconds, LOOKUPS.seconds = kept
