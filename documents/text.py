@@ -66,12 +66,11 @@ def text_limit(field: str) -> int:
 
 def custom_key_problem(key: str) -> str | None:
     """Why `key` cannot name a custom field, or None. Keys are stored as field
-    names of a subdocument, where "$" starts an operator and "." a path.
+    names of a subdocument, where "$" starts an operator and "." a path. (Their
+    length is capped as every text's, by text_limit("key").)
     """
     if key.startswith("$") or "." in key:
         return "A custom field key may not start with '$' or hold a '.'."
-    if len(key) > CUSTOM_FIELD_KEY_LIMIT:
-        return f"A custom field key has at most {CUSTOM_FIELD_KEY_LIMIT} characters."
     return None
 
 

@@ -14,7 +14,7 @@ from decimal import Decimal
 from enum import StrEnum
 from functools import cache
 
-from documents.text import custom_key_problem
+from documents.text import CUSTOM_FIELD_KEY_LIMIT, custom_key_problem
 
 
 class Entity(StrEnum):
@@ -370,7 +370,8 @@ def field_for(entity: Entity, key: str) -> Field | None:
     """
     if key.startswith(CUSTOM_PREFIX):
         label = key[len(CUSTOM_PREFIX):].strip()
-        if entity not in CUSTOM_FIELD_ENTITIES or not label or custom_key_problem(label):
+        if (entity not in CUSTOM_FIELD_ENTITIES or not label or custom_key_problem(label)
+                or len(label) > CUSTOM_FIELD_KEY_LIMIT):
             return None
         return Field(CUSTOM_PREFIX + label, label)
     return next((f for f in FIELDS[entity] if f.key == key), None)
@@ -385,6 +386,9 @@ def unknown_field_reason(entity: Entity, key: str) -> str:
         label = key[len(CUSTOM_PREFIX):].strip()
         if not label:
             return f"{key!r} names no custom field: put its name after {CUSTOM_PREFIX!r}."
+        if len(label) > CUSTOM_FIELD_KEY_LIMIT:
+            return (f"{key!r}: a custom field key has at most {CUSTOM_FIELD_KEY_LIMIT} "
+                    "characters.")
         return f"{key!r}: {custom_key_problem(label)}"
     return f"{key!r} is not a {entity.value} field."
 
